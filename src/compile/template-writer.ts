@@ -1,0 +1,180 @@
+// Writes one response template: the answer, authority and additional sections as they follow
+// the question, compressed against a nominal question name, with the relocation list and cut
+// points the workers need to patch and truncate it without parsing (layout in image/layout.ts).
+
+import type { WireName } from '../zone/model.ts';
+import { nameLength } from '../zone/name.ts';
+import { TYPE_CNAME, TYPE_MX, TYPE_NS, TYPE_PTR, TYPE_SOA, CLASS_IN } from '../zone/types.ts';
+import { CUT_TC, MAX_POINTER_TARGET, T_AA } from '../image/layout.ts';
+import type { RRset } from './zone-tree.ts';
+import { nameKey } from './zone-tree.ts';
+
+export const SECTION_ANSWER = 0;
+export const SECTION_AUTHORITY = 1;
+export const SECTION_ADDITIONAL = 2;
+
+export interface PlacedRRset {
+  rrset: RRset;
+  section: number;
+  /** Write the owner as a pointer to the question name (exact and wildcard answers). */
+  ownerIsQname: boolean;
+  /** Record order to write (a rotation); defaults to rrset.rdatas. */
+  rdatas?: Uint8Array[];
+}
+
+export interface TemplateSpec {
+  /** Question name this template is written for: the node itself, or `*.X` for names below X. */
+  nominal: WireName;
+  /** Nominal is `*.X` standing for any name below X: never compress to the full name. */
+  belowMode: boolean;
+  rcode: number;
+  aa: boolean;
+  rrsets: PlacedRRset[];
+}
+
+// Largest body that leaves room for header, a 255-byte question name and an OPT record.
+const MAX_BODY = 65535 - 12 - 259 - 11;
+
+class Body {
+  bytes = new Uint8Array(512);
+  len = 0;
+  ensure(n: number): void {
+    if (this.len + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.bytes.subarray(0, this.len));
+    this.bytes = next;
+  }
+  u8(v: number): void { this.ensure(1); this.bytes[this.len++] = v; }
+  u16(v: number): void { this.ensure(2); this.bytes[this.len++] = v >>> 8; this.bytes[this.len++] = v & 0xff; }
+  u32(v: number): void { this.u16(v >>> 16); this.u16(v & 0xffff); }
+  raw(b: Uint8Array): void { this.ensure(b.length); this.bytes.set(b, this.len); this.len += b.length; }
+}
+
+interface Target { abs: number; moves: boolean }
+
+class TemplateWriter {
+  private readonly body = new Body();
+  private readonly dict = new Map<string, Target>();
+  private readonly relocs: number[] = [];
+  private readonly bodyBase: number;
+
+  constructor(nominal: WireName, belowMode: boolean) {
+    this.bodyBase = 12 + nominal.length + 4;
+    // Suffixes of the question name are compression targets; with `*.X` only X and above,
+    // and they move with the query name's length.
+    for (let i = belowMode ? nominal[0] + 1 : 0; nominal[i] !== 0; i += nominal[i] + 1) {
+      this.dict.set(suffixKey(nominal, i), { abs: 12 + i, moves: i !== 0 });
+    }
+  }
+
+  get length(): number {
+    return this.body.len;
+  }
+
+  writeName(name: Uint8Array, compress: boolean): void {
+    for (let i = 0; name[i] !== 0; i += name[i] + 1) {
+      const key = suffixKey(name, i);
+      const target = compress ? this.dict.get(key) : undefined;
+      if (target) {
+        if (target.moves) this.relocs.push(this.body.len);
+        this.body.u16(0xc000 | target.abs);
+        return;
+      }
+      const abs = this.bodyBase + this.body.len;
+      if (abs < MAX_POINTER_TARGET && !this.dict.has(key)) this.dict.set(key, { abs, moves: true });
+      this.body.raw(name.subarray(i, i + name[i] + 1));
+    }
+    this.body.u8(0);
+  }
+
+  writeRecord(placed: PlacedRRset, rdata: Uint8Array, ttl: number): void {
+    if (placed.ownerIsQname) this.body.u16(0xc00c);
+    else this.writeName(placed.rrset.owner, true);
+    const type = placed.rrset.type;
+    this.body.u16(type);
+    this.body.u16(CLASS_IN);
+    this.body.u32(ttl);
+    const lenAt = this.body.len;
+    this.body.u16(0);
+    this.writeRdata(type, rdata);
+    const rdlen = this.body.len - lenAt - 2;
+    this.body.bytes[lenAt] = rdlen >>> 8;
+    this.body.bytes[lenAt + 1] = rdlen & 0xff;
+  }
+
+  // RFC 3597 §4: only the RFC 1035 types may have compressed names in RDATA.
+  private writeRdata(type: number, rdata: Uint8Array): void {
+    if (type === TYPE_NS || type === TYPE_CNAME || type === TYPE_PTR) {
+      this.writeName(rdata, true);
+    } else if (type === TYPE_MX) {
+      this.body.raw(rdata.subarray(0, 2));
+      this.writeName(rdata.subarray(2), true);
+    } else if (type === TYPE_SOA) {
+      const m = nameLength(rdata, 0);
+      const r = nameLength(rdata, m);
+      this.writeName(rdata.subarray(0, m), true);
+      this.writeName(rdata.subarray(m, m + r), true);
+      this.body.raw(rdata.subarray(m + r));
+    } else {
+      this.body.raw(rdata);
+    }
+  }
+
+  finish(spec: TemplateSpec, counts: number[], cuts: number[]): Uint8Array {
+    const header = 8;
+    const u16count = header + this.relocs.length + cuts.length;
+    const size = (u16count * 2 + this.body.len + 3) & ~3;
+    const out = new Uint8Array(size);
+    const h = new Uint16Array(out.buffer, 0, u16count);
+    h[0] = (spec.rcode & 0xf) | (spec.aa ? T_AA : 0);
+    h[1] = spec.nominal.length;
+    h[2] = counts[0];
+    h[3] = counts[1];
+    h[4] = counts[2];
+    h[5] = this.body.len;
+    h[6] = this.relocs.length;
+    h[7] = cuts.length / 4;
+    h.set(this.relocs, header);
+    h.set(cuts, header + this.relocs.length);
+    out.set(this.body.bytes.subarray(0, this.body.len), u16count * 2);
+    return out;
+  }
+}
+
+function suffixKey(name: Uint8Array, start: number): string {
+  const end = start + nameLength(name, start);
+  const lowered = new Uint8Array(end - start);
+  for (let i = start; i < end; i++) {
+    const c = name[i];
+    lowered[i - start] = c >= 0x41 && c <= 0x5a ? c + 32 : c;
+  }
+  return nameKey(lowered);
+}
+
+/** Serialize a template. RRsets must come in section order. */
+export function writeTemplate(spec: TemplateSpec): Uint8Array {
+  const w = new TemplateWriter(spec.nominal, spec.belowMode);
+  const counts = [0, 0, 0];
+  const cuts: number[] = [];
+  for (const placed of spec.rrsets) {
+    const before = w.length;
+    const c = [...counts];
+    const rdatas = placed.rdatas ?? placed.rrset.rdatas;
+    // The cut before this RRset: dropping it (and all after) needs TC unless it is additional.
+    cuts.push(before, c[0], c[1], c[2] | (placed.section < SECTION_ADDITIONAL ? CUT_TC : 0));
+    for (const rdata of rdatas) w.writeRecord(placed, rdata, placed.rrset.ttl);
+    if (w.length > MAX_BODY) throw new TemplateTooLargeError(placed.rrset);
+    counts[placed.section] += rdatas.length;
+  }
+  return w.finish(spec, counts, cuts);
+}
+
+export class TemplateTooLargeError extends Error {
+  readonly rrset: RRset;
+  constructor(rrset: RRset) {
+    super('response would exceed 64 KiB');
+    this.rrset = rrset;
+  }
+}

@@ -1,0 +1,172 @@
+// The zone as a tree of nodes with RRsets, adjusted once at load (apex, cuts, occluded names,
+// empty non-terminals, wildcard children) so template building never searches twice.
+
+import type { ResourceRecord, WireName, Zone } from '../zone/model.ts';
+import { isSubdomain, lowerName, parentName } from '../zone/name.ts';
+import { TYPE_CNAME, TYPE_DNAME, TYPE_NS, TYPE_SOA, CLASS_IN } from '../zone/types.ts';
+
+export interface RRset {
+  /** Lowercased owner. */
+  owner: WireName;
+  type: number;
+  ttl: number;
+  rdatas: Uint8Array[];
+}
+
+export interface TreeNode {
+  name: WireName;
+  key: string;
+  rrsets: Map<number, RRset>;
+  parent: TreeNode | null;
+  isApex: boolean;
+  /** Has NS and is not the apex: a delegation point. */
+  isCut: boolean;
+  /** The nearest cut or DNAME node strictly above this one, if any. */
+  occludedBy: TreeNode | null;
+  /** No RRsets of its own (exists only because a descendant does). */
+  isEnt: boolean;
+  wildcard: TreeNode | null;
+  index: number;
+}
+
+export function nameKey(lowered: WireName): string {
+  let s = '';
+  for (let i = 0; i < lowered.length; i++) s += String.fromCharCode(lowered[i]);
+  return s;
+}
+
+function isWildcardLabel(name: WireName): boolean {
+  return name[0] === 1 && name[1] === 0x2a;
+}
+
+/** The outcome of looking a name up at compile time, with the same rules workers apply. */
+export type Resolution =
+  | { kind: 'node'; node: TreeNode; wildcard: boolean }
+  | { kind: 'referral'; cut: TreeNode }
+  | { kind: 'dname'; node: TreeNode }
+  | { kind: 'nxdomain' }
+  | { kind: 'outside' };
+
+export class ZoneTree {
+  readonly apex: TreeNode;
+  readonly nodes = new Map<string, TreeNode>();
+  readonly soa: RRset;
+  readonly recordCount: number;
+
+  constructor(zone: Zone) {
+    const origin = lowerName(zone.origin);
+    let count = 0;
+    for (const rr of zone.records) {
+      if (rr.class !== CLASS_IN) continue;
+      this.add(rr);
+      count++;
+    }
+    this.recordCount = count;
+    const apex = this.nodes.get(nameKey(origin));
+    const soa = apex?.rrsets.get(TYPE_SOA);
+    if (!apex || !soa) throw new Error('zone has no SOA at its apex');
+    this.apex = apex;
+    this.soa = soa;
+    this.adjust(origin);
+  }
+
+  private add(rr: ResourceRecord): void {
+    const owner = lowerName(rr.owner);
+    const node = this.nodeFor(owner);
+    let set = node.rrsets.get(rr.type);
+    if (!set) {
+      set = { owner, type: rr.type, ttl: rr.ttl, rdatas: [] };
+      node.rrsets.set(rr.type, set);
+    } else if (rr.ttl < set.ttl) {
+      // RFC 2181 §5.2: one TTL per RRset; `check` reports the mismatch, serving uses the lowest.
+      set.ttl = rr.ttl;
+    }
+    for (const r of set.rdatas) if (sameBytes(r, rr.rdata)) return;
+    set.rdatas.push(rr.rdata);
+  }
+
+  private nodeFor(lowered: WireName): TreeNode {
+    const key = nameKey(lowered);
+    let node = this.nodes.get(key);
+    if (!node) {
+      node = {
+        name: lowered, key, rrsets: new Map(), parent: null, isApex: false, isCut: false,
+        occludedBy: null, isEnt: false, wildcard: null, index: 0,
+      };
+      this.nodes.set(key, node);
+    }
+    return node;
+  }
+
+  private adjust(origin: WireName): void {
+    // Create empty non-terminals and link parents.
+    for (const node of [...this.nodes.values()]) {
+      let child = node;
+      while (child.name.length > origin.length) {
+        const parentLowered = parentName(child.name);
+        const existed = this.nodes.has(nameKey(parentLowered));
+        const parent = this.nodeFor(parentLowered);
+        child.parent = parent;
+        if (isWildcardLabel(child.name)) parent.wildcard = child;
+        if (existed) break;
+        child = parent;
+      }
+    }
+    this.apex.isApex = true;
+    // Breadth by depth so a parent's occlusion is known before its children.
+    const ordered = [...this.nodes.values()].sort((a, b) => a.name.length - b.name.length);
+    let index = 0;
+    for (const node of ordered) {
+      node.index = index++;
+      node.isEnt = node.rrsets.size === 0;
+      node.isCut = !node.isApex && node.rrsets.has(TYPE_NS);
+      const p = node.parent;
+      if (p) {
+        if (p.occludedBy) node.occludedBy = p.occludedBy;
+        else if (p.isCut || p.rrsets.has(TYPE_DNAME)) node.occludedBy = p;
+      }
+    }
+  }
+
+  get(lowered: WireName): TreeNode | undefined {
+    return this.nodes.get(nameKey(lowered));
+  }
+
+  /** Look a name up as a worker would for a query (used for CNAME chains and additionals). */
+  resolve(name: WireName): Resolution {
+    const lowered = lowerName(name);
+    if (!isSubdomain(lowered, this.apex.name)) return { kind: 'outside' };
+    const exact = this.get(lowered);
+    if (exact) {
+      if (exact.occludedBy) return exact.occludedBy.isCut ? { kind: 'referral', cut: exact.occludedBy } : { kind: 'dname', node: exact.occludedBy };
+      if (exact.isCut) return { kind: 'referral', cut: exact };
+      return { kind: 'node', node: exact, wildcard: false };
+    }
+    let ce: TreeNode | undefined;
+    for (let n = parentName(lowered); ; n = parentName(n)) {
+      ce = this.get(n);
+      if (ce || n.length <= this.apex.name.length) break;
+    }
+    if (!ce) return { kind: 'nxdomain' };
+    if (ce.occludedBy) return ce.occludedBy.isCut ? { kind: 'referral', cut: ce.occludedBy } : { kind: 'dname', node: ce.occludedBy };
+    if (ce.isCut) return { kind: 'referral', cut: ce };
+    if (ce.rrsets.has(TYPE_DNAME)) return { kind: 'dname', node: ce };
+    if (ce.wildcard) return { kind: 'node', node: ce.wildcard, wildcard: true };
+    return { kind: 'nxdomain' };
+  }
+
+  /** A node that is answered from its own data (not glue, not a cut). */
+  static authoritative(node: TreeNode): boolean {
+    return !node.occludedBy && !node.isCut;
+  }
+
+  static cname(node: TreeNode): RRset | undefined {
+    return node.rrsets.get(TYPE_CNAME);
+  }
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

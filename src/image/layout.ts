@@ -1,0 +1,110 @@
+// The compiled zone image format, shared by the compiler (writer) and the workers (readers).
+//
+// One zone = one SharedArrayBuffer, written once by the primary, then read-only. Every
+// structure is 4-byte aligned and read through a Uint32Array (u32 fields) or a Uint16Array
+// (u16 fields, template headers), both in the machine's byte order: the image never leaves
+// the process that made it.
+//
+//  ┌───────────────────────────────────────────────────────────────────────────────────┐
+//  │ header          HEADER_WORDS u32 (see H_*)                                        │
+//  │ names           lowercased wire names of every node, back to back (4-aligned end) │
+//  │ templates       response templates (see below), each 4-aligned                    │
+//  │ groups          template groups: u32 count, then count × u32 template offsets      │
+//  │ type tables     per node: u32 count, then count × {u32 qtype, u32 group, u32 doGroup}│
+//  │ nodes           NODE_WORDS u32 per node (see N_*)                                 │
+//  │ hash table      u32 per slot: node index + 1, 0 = empty; linear probing            │
+//  └───────────────────────────────────────────────────────────────────────────────────┘
+//
+// Names are hashed with `hashName` (name-hash.ts) over their lowercased wire bytes without
+// the final root label, in reverse byte order, so a query's every suffix hash falls out of
+// one right-to-left pass.
+//
+// Template (offset T, 4-aligned; u16 fields at T/2 + k in a Uint16Array):
+//   +0  flags       low 4 bits RCODE, bit 8 AA
+//   +1  nominalLen  wire length of the question name this template was written for
+//   +2  ancount     +3 nscount     +4 arcount
+//   +5  bodyLen     bytes of body (answer, authority and additional sections)
+//   +6  relocCount  +7 cutCount
+//   +8  relocCount × u16  body offsets of compression pointers that move by
+//                         delta = (query's qname length − nominalLen); pointers to the
+//                         question name itself (0xC00C) never move and are not listed
+//   then cutCount × 4 u16: {bodyLen, ancount, nscount, arcount | CUT_TC} — the places where
+//                         a response that does not fit may be cut, in ascending order; CUT_TC
+//                         says the cut drops answer/authority data, so TC must be set
+//   then body bytes, as they follow the question in the response
+//
+// A template written for nominal name `*.X` (wildcard answers, NXDOMAIN, NODATA, referrals
+// for names below a cut) serves any query name below X: every pointer into the question
+// (to a suffix of X) and into the body moves by the same delta.
+//
+// Node record (NODE_WORDS u32):
+//   N_NAME      offset of the node's lowercased wire name
+//   N_NAMELEN   low 16 bits name length, high 16 bits NODE_* flags
+//   N_HASH      hashName of the name
+//   N_TYPES     offset of the type table (qtype → template group)
+//   N_DEFAULT   group for a qtype not in the table (NODATA, CNAME chain, referral)
+//   N_ANY       group for QTYPE=ANY over UDP (RFC 8482 minimal)
+//   N_ANY_TCP   group for QTYPE=ANY over TCP (all RRsets)
+//   N_BELOW     group for names below this node that do not exist (NXDOMAIN, referral, DNAME)
+//   N_WILDCARD  node index + 1 of `*.<this>`, 0 if none
+//   N_DNAME     offset of a DNAME record {u32 ttl, u32 target offset, u32 target length}, 0 if none
+//   N_DEFAULT_DO, N_ANY_DO, N_BELOW_DO   the same with DNSSEC records (DO=1)
+//   (one spare word)
+
+export const IMAGE_MAGIC = 0x4e524750; // 'PGRN'
+export const IMAGE_VERSION = 1;
+
+export const H_MAGIC = 0;
+export const H_VERSION = 1;
+export const H_LENGTH = 2;
+export const H_APEX = 3;
+export const H_APEX_LEN = 4;
+export const H_HASH = 5;
+export const H_HASH_MASK = 6;
+export const H_NODES = 7;
+export const H_NODE_COUNT = 8;
+export const H_SERIAL = 9;
+export const H_FLAGS = 10;
+export const H_RECORDS = 11;
+export const HEADER_WORDS = 16;
+
+export const IMAGE_SIGNED = 1;
+export const IMAGE_NSEC3 = 2;
+
+export const N_NAME = 0;
+export const N_NAMELEN = 1;
+export const N_HASH = 2;
+export const N_TYPES = 3;
+export const N_DEFAULT = 4;
+export const N_ANY = 5;
+export const N_ANY_TCP = 6;
+export const N_BELOW = 7;
+export const N_WILDCARD = 8;
+export const N_DNAME = 9;
+export const N_DEFAULT_DO = 10;
+export const N_ANY_DO = 11;
+export const N_BELOW_DO = 12;
+export const NODE_WORDS = 16;
+
+/** Node answers for its own data (flag absent: it is a cut or sits below one / a DNAME). */
+export const NODE_AUTH = 1;
+export const NODE_APEX = 2;
+export const NODE_CUT = 4;
+/** Below a zone cut (glue) or below a DNAME: never answered from its own data. */
+export const NODE_OCCLUDED = 8;
+export const NODE_ENT = 16;
+
+export const T_FLAGS = 0;
+export const T_NOMINAL = 1;
+export const T_AN = 2;
+export const T_NS = 3;
+export const T_AR = 4;
+export const T_BODYLEN = 5;
+export const T_RELOCS = 6;
+export const T_CUTS = 7;
+export const T_HEADER_U16 = 8;
+export const T_AA = 0x100;
+export const CUT_TC = 0x8000;
+
+/** Compression targets stay below this so a pointer moved by any delta (≤ 255) stays valid. */
+export const MAX_POINTER_TARGET = 0x3f00 - 256;

@@ -1,0 +1,124 @@
+// DNS over TCP for one worker: a reusePort listener, RFC 7766 framing, answers written in query order.
+
+import net from 'node:net';
+import type { AnswerEngine } from '../answer/answer.ts';
+import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
+import { TcpFrameDecoder } from './tcp-framing.ts';
+
+export type Answerer = Pick<AnswerEngine, 'answer'>;
+
+/** The engine's contract: `out` holds at least 65535 + 2 bytes. */
+const ENGINE_OUT = 65537;
+
+export interface TcpListener {
+  readonly address: ListenAddress;
+  readonly connections: number;
+  /** Stop accepting, flush what was already answered, then close every connection. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function listenTcp(address: ListenAddress, engine: Answerer, options: TcpOptions): Promise<TcpListener> {
+  // Responses are built at offset 2 so the length prefix goes in front without a second copy.
+  // One scratch per listener is enough: answers are produced synchronously, one at a time.
+  const scratch = Buffer.allocUnsafe(2 + ENGINE_OUT);
+  const out = scratch.subarray(2);
+  const open = new Set<Connection>();
+
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    const conn = new Connection(socket, engine, scratch, out, options.idleTimeoutMs);
+    open.add(conn);
+    socket.once('close', () => open.delete(conn));
+  });
+  // Node closes connections beyond this as soon as they are accepted.
+  server.maxConnections = options.maxConnections;
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: address.host, port: address.port, reusePort: true, exclusive: true }, () => {
+      server.off('error', reject);
+      // A listener error after start (rare: EMFILE on accept) must not kill the worker.
+      server.on('error', () => {});
+      resolve({
+        address,
+        get connections() {
+          return open.size;
+        },
+        close: (graceMs = 1000) => closeServer(server, open, graceMs),
+      });
+    });
+  });
+}
+
+/** One client connection: decode queries, answer each in order, write length-prefixed replies. */
+class Connection {
+  private readonly socket: net.Socket;
+  private readonly engine: Answerer;
+  private readonly scratch: Buffer;
+  private readonly out: Buffer;
+  private readonly decoder = new TcpFrameDecoder();
+  /** Set once we stop reading (bad prefix or shutdown); later queries are ignored. */
+  private closing = false;
+  private readonly onMessage = (query: Uint8Array): void => this.answer(query);
+
+  constructor(socket: net.Socket, engine: Answerer, scratch: Buffer, out: Buffer, idleTimeoutMs: number) {
+    this.socket = socket;
+    this.engine = engine;
+    this.scratch = scratch;
+    this.out = out;
+    socket.setTimeout(idleTimeoutMs, () => socket.destroy());
+    socket.on('error', () => {
+      // Resets from clients are routine; Node destroys the socket right after.
+    });
+    socket.on('drain', () => {
+      if (!this.closing) socket.resume();
+    });
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+  }
+
+  /** Stop reading, flush what was already answered, then close. */
+  shutdown(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.pause();
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closing) return;
+    // Pipelined answers from one chunk leave in one writev instead of one write each.
+    this.socket.cork();
+    const ok = this.decoder.push(chunk, this.onMessage);
+    this.socket.uncork();
+    // After a bad prefix the stream cannot be realigned: send what was answered, then close.
+    if (!ok) this.shutdown();
+  }
+
+  private answer(query: Uint8Array): void {
+    const len = this.engine.answer(query, query.length, this.out, true);
+    if (len <= 0) return;
+    const scratch = this.scratch;
+    scratch[0] = len >> 8;
+    scratch[1] = len & 0xff;
+    // socket.write keeps a reference until the kernel takes the bytes, and `scratch` is reused
+    // for the next answer, so each response gets its own copy. TCP is the rare path; UDP is not.
+    const frame = Buffer.allocUnsafe(2 + len);
+    scratch.copy(frame, 0, 0, 2 + len);
+    // A client that pipelines without reading gets no more answers until it catches up.
+    if (!this.socket.write(frame)) this.socket.pause();
+  }
+}
+
+async function closeServer(server: net.Server, open: Set<Connection>, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const conn of open) conn.shutdown();
+  // server.close() waits for every connection; a client that never reads must not hold us up.
+  const timer = setTimeout(() => {
+    for (const conn of open) conn.destroy();
+  }, graceMs);
+  await closed;
+  clearTimeout(timer);
+}

@@ -1,0 +1,94 @@
+// A worker thread: one answer engine, UDP and TCP on every listen address, zone swaps from the primary.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { AnswerEngine } from '../answer/answer.ts';
+import { formatAddress } from '../config/serve-options.ts';
+import { listenTcp, type TcpListener } from '../transport/tcp.ts';
+import { listenUdp, type UdpListener } from '../transport/udp.ts';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
+
+if (parentPort === null) throw new Error('src/worker/main.ts runs as a worker thread only');
+const port = parentPort;
+const init = workerData as WorkerInit;
+
+const engine = new AnswerEngine(init.engine);
+// Zones first, sockets second: a worker never answers REFUSED for want of its first image.
+engine.setZones(init.zones.images);
+
+const udp: UdpListener[] = [];
+const tcp: TcpListener[] = [];
+let stopping = false;
+
+function send(message: FromWorker): void {
+  port.postMessage(message);
+}
+
+// An engine exception is a bug; report it, but at most once a second so a query flood
+// that triggers it cannot turn into a log flood.
+let lastReport = 0;
+function reportEngineError(err: unknown): void {
+  const now = Date.now();
+  if (now - lastReport < 1000) return;
+  lastReport = now;
+  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  send({ type: 'error', code: 'PGN_ERR_ENGINE', message, fatal: false });
+}
+
+function reportSocketError(err: Error): void {
+  send({ type: 'error', code: 'PGN_ERR_SOCKET', message: err.message, fatal: false });
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'zones':
+      // Messages run between I/O callbacks, so no packet ever sees half of each generation.
+      engine.setZones(message.images);
+      send({ type: 'ack', generation: message.generation });
+      break;
+    case 'drain':
+      // Draining is the health check's business (keepalived stops sending new flows);
+      // the worker keeps answering everything until told to stop.
+      break;
+    case 'stop':
+      void stop();
+      break;
+  }
+});
+
+async function start(): Promise<void> {
+  for (const address of init.listen) {
+    try {
+      const u = await listenUdp(address, engine, init.engine.maxUdpPayload, {
+        onEngineError: reportEngineError,
+        onSocketError: reportSocketError,
+      });
+      // A `stop` that arrived while we were binding has already closed the earlier listeners.
+      if (stopping) return void (await u.close());
+      udp.push(u);
+      const t = await listenTcp(address, engine, init.tcp);
+      if (stopping) return void (await t.close());
+      tcp.push(t);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      send({ type: 'error', code: 'PGN_ERR_LISTEN', message: `cannot listen on ${formatAddress(address)}: ${reason}`, fatal: true });
+      await closeAll();
+      process.exit(1);
+    }
+  }
+  send({ type: 'listening', generation: init.zones.generation });
+}
+
+async function closeAll(): Promise<void> {
+  await Promise.all([...udp.map((l) => l.close()), ...tcp.map((l) => l.close())]);
+}
+
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await closeAll();
+  send({ type: 'stopped' });
+  // Nothing is left on this thread's loop once the port closes, so the thread ends with code 0.
+  port.close();
+}
+
+void start();

@@ -1,0 +1,37 @@
+// Messages between the primary and its worker threads (the whole protocol, both directions).
+
+import type { AnswerOptions } from '../answer/answer.ts';
+import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
+
+/** One generation of served zones: every image the workers answer from, published together. */
+export interface ZoneSet {
+  generation: number;
+  images: SharedArrayBuffer[];
+}
+
+/** workerData: what a worker needs to start, including the zones current when it was created. */
+export interface WorkerInit {
+  index: number;
+  listen: ListenAddress[];
+  engine: AnswerOptions;
+  tcp: TcpOptions;
+  zones: ZoneSet;
+}
+
+/** primary → worker. */
+export type ToWorker =
+  /** Swap to this generation between two packets, then ack. */
+  | { type: 'zones'; generation: number; images: SharedArrayBuffer[] }
+  /** The health check now fails; keep answering until `stop`. */
+  | { type: 'drain' }
+  /** Close every socket (TCP answers already written are flushed), reply `stopped`, exit. */
+  | { type: 'stop' };
+
+/** worker → primary. */
+export type FromWorker =
+  /** Every listen address is bound over UDP and TCP and the initial zones are in use. */
+  | { type: 'listening'; generation: number }
+  | { type: 'ack'; generation: number }
+  /** Logged by the primary (workers never write logs themselves). `fatal` precedes an exit. */
+  | { type: 'error'; code: string; message: string; fatal: boolean }
+  | { type: 'stopped' };

@@ -1,0 +1,396 @@
+// RFC 1035 master-file reader with the BIND/Knot/NSD conventions: $ORIGIN, $TTL,
+// $INCLUDE file [origin], parentheses, comments, omitted owner/TTL/class, TTL units,
+// RFC 3597 TYPEnnn / CLASSnnn / \# forms. Errors are collected (the bad record is skipped)
+// so that a check run reports every problem at once.
+
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ZoneDataError } from '../errors.ts';
+import type { ResourceRecord, WireName, Zone } from './model.ts';
+import { Lexer } from './lexer.ts';
+import { NameSyntaxError, ROOT, lowerName, nameEquals, parseName } from './name.ts';
+import { CLASS_IN, TYPE_SOA, classFromText, classToText, typeFromText, typeToText } from './types.ts';
+import { Fields, MAX_TTL, RdataError, Writer, parseDuration } from './rdata/common.ts';
+import { encodeRdata, isDataType } from './rdata/index.ts';
+
+export interface ParseOptions {
+  /** Initial origin for relative names; also the zone apex if given. */
+  origin?: WireName;
+  /** TTL for records without one, as if the file started with `$TTL`. */
+  defaultTtl?: number;
+  /** Maximum $INCLUDE nesting (default 10). */
+  maxIncludeDepth?: number;
+  /** Stop with an error after this many records (default 5,000,000). */
+  maxRecords?: number;
+}
+
+export interface ParseResult {
+  zone: Zone;
+  errors: ZoneDataError[];
+}
+
+/** Read a zone file from disk (synchronously), following $INCLUDEs. */
+export function parseZoneFile(file: string, options: ParseOptions = {}): ParseResult {
+  const st = new ParseState(options);
+  let text: string;
+  try {
+    text = readFileSync(file, 'latin1');
+  } catch (e) {
+    st.errors.push(new ZoneDataError(`cannot read zone file: ${(e as Error).message}`, file, 0));
+    return st.result();
+  }
+  st.files.push(file);
+  st.readText(text, file, 0, [path.resolve(file)], options.origin ?? null);
+  return st.result();
+}
+
+/** Parse zone text; `file` names it in errors and anchors relative $INCLUDE paths. */
+export function parseZoneText(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  const st = new ParseState(options);
+  // Work on one char per byte: non-Latin-1 characters become their UTF-8 bytes.
+  // eslint-disable-next-line no-control-regex
+  if (/[^\u0000-\u00ff]/.test(text)) text = Buffer.from(text, 'utf8').toString('latin1');
+  st.files.push(file);
+  st.readText(text, file, 0, [path.resolve(file)], options.origin ?? null);
+  return st.result();
+}
+
+/** FNV-1a over bytes, continuing from `h`. */
+function fnv(h: number, b: Uint8Array, lower: boolean): number {
+  for (let i = 0; i < b.length; i++) {
+    let c = b[i];
+    if (lower && c >= 0x41 && c <= 0x5a) c |= 0x20;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function nameError(what: string, e: unknown): string {
+  if (e instanceof NameSyntaxError) return `bad ${what}: ${e.message}`;
+  throw e;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+class ParseState {
+  readonly errors: ZoneDataError[] = [];
+  readonly records: ResourceRecord[] = [];
+  readonly files: string[] = [];
+  private readonly maxDepth: number;
+  private readonly maxRecords: number;
+  private readonly optOrigin: WireName | null;
+  /** First $ORIGIN seen in the top file before any record. */
+  private earlyOrigin: WireName | null = null;
+  /** First $ORIGIN seen in the top file at all. */
+  private firstOrigin: WireName | null = null;
+  private soaOwner: WireName | null = null;
+  private sawRecord = false;
+  private aborted = false;
+
+  // TTL state, shared across $INCLUDEs (as BIND does).
+  private defaultTtl = 0;
+  private defaultTtlKnown = false;
+  private lastTtl = 0;
+  private lastTtlKnown = false;
+
+  private zoneClass = 0;
+
+  // Duplicate detection: hash -> record index (or list of indexes on collision).
+  private readonly seen = new Map<number, number | number[]>();
+
+  private readonly fields = new Fields();
+  private readonly writer = new Writer();
+
+  constructor(options: ParseOptions) {
+    this.maxDepth = options.maxIncludeDepth ?? 10;
+    this.maxRecords = options.maxRecords ?? 5_000_000;
+    this.optOrigin = options.origin ?? null;
+    if (options.defaultTtl !== undefined) {
+      this.defaultTtl = options.defaultTtl;
+      this.defaultTtlKnown = true;
+    }
+  }
+
+  result(): ParseResult {
+    const origin = this.optOrigin ?? this.earlyOrigin ?? this.soaOwner ?? this.firstOrigin ?? ROOT;
+    return {
+      zone: { origin: lowerName(origin), records: this.records, files: this.files },
+      errors: this.errors,
+    };
+  }
+
+  private err(message: string, file: string, line: number): void {
+    this.errors.push(new ZoneDataError(message, file, line));
+  }
+
+  /**
+   * Read one file's text. `stack` holds the resolved paths of the files being read (for loop
+   * detection); `origin` is the origin in effect at the start of this file.
+   */
+  readText(text: string, file: string, depth: number, stack: string[], startOrigin: WireName | null): void {
+    const lx = new Lexer(text);
+    const tok = lx.tokens;
+    const quoted = lx.quoted;
+    let origin = startOrigin;
+    let prevOwner: WireName | null = null;
+    let prevOwnerBad = false;
+
+    while (!this.aborted && lx.next()) {
+      const line = lx.line;
+      if (lx.error !== null) {
+        this.err(lx.error, file, line);
+        if (!lx.blankStart) prevOwnerBad = true;
+        continue;
+      }
+      const n = lx.count;
+      const t0 = tok[0];
+
+      // Directives ($ORIGIN, $TTL, $INCLUDE) start in column 0.
+      if (!lx.blankStart && t0.charCodeAt(0) === 0x24 /* $ */ && !quoted[0]) {
+        const d = t0.toUpperCase();
+        if (d === '$ORIGIN') {
+          if (n < 2) {
+            this.err('$ORIGIN needs a domain name', file, line);
+          } else if (n > 2) {
+            this.err(`unexpected '${tok[2]}' after $ORIGIN`, file, line);
+          } else {
+            try {
+              origin = parseName(tok[1], origin);
+              if (depth === 0) {
+                this.firstOrigin ??= origin;
+                if (!this.sawRecord) this.earlyOrigin ??= origin;
+              }
+            } catch (e) {
+              this.err(nameError('$ORIGIN', e), file, line);
+            }
+          }
+        } else if (d === '$TTL') {
+          if (n < 2) {
+            this.err('$TTL needs a value', file, line);
+          } else if (n > 2) {
+            this.err(`unexpected '${tok[2]}' after $TTL`, file, line);
+          } else {
+            const v = parseDuration(tok[1]);
+            if (v < 0) this.err(`bad $TTL '${tok[1]}'`, file, line);
+            else if (v > MAX_TTL) this.err(`bad $TTL '${tok[1]}': larger than ${MAX_TTL}`, file, line);
+            else {
+              this.defaultTtl = v;
+              this.defaultTtlKnown = true;
+            }
+          }
+        } else if (d === '$INCLUDE') {
+          if (n < 2) {
+            this.err('$INCLUDE needs a file name', file, line);
+          } else if (n > 3) {
+            this.err(`unexpected '${tok[3]}' after $INCLUDE`, file, line);
+          } else {
+            let incOrigin = origin;
+            let ok = true;
+            if (n === 3) {
+              try {
+                incOrigin = parseName(tok[2], origin);
+              } catch (e) {
+                this.err(nameError('$INCLUDE origin', e), file, line);
+                ok = false;
+              }
+            }
+            if (ok) this.include(tok[1], incOrigin, file, line, depth, stack);
+          }
+        } else {
+          this.err(`unknown directive ${t0}`, file, line);
+        }
+        continue;
+      }
+
+      // A resource record: [owner] [ttl] [class] type rdata  (ttl and class in either order).
+      let i = 0;
+      let owner: WireName | null = null;
+      let ownerBad = false;
+      if (!lx.blankStart) {
+        i = 1;
+        try {
+          owner = parseName(t0, origin);
+          prevOwner = owner;
+          prevOwnerBad = false;
+        } catch (e) {
+          this.err(nameError('owner name', e), file, line);
+          prevOwner = null;
+          prevOwnerBad = true;
+          ownerBad = true;
+        }
+      } else if (prevOwnerBad) {
+        ownerBad = true; // already reported on the line that named the owner
+      } else if (prevOwner === null) {
+        this.err('no owner name: the line starts with blank space but no previous owner exists', file, line);
+        continue;
+      } else {
+        owner = prevOwner;
+      }
+
+      let ttl = -1;
+      let cls = -1;
+      let type = -1;
+      let bad: string | null = null;
+      for (; i < n; i++) {
+        const t = tok[i];
+        if (quoted[i]) {
+          bad = `expected a TTL, class or type, found a quoted string`;
+          break;
+        }
+        if (isDigit(t.charCodeAt(0))) {
+          if (ttl >= 0) {
+            bad = `unexpected second TTL '${t}'`;
+            break;
+          }
+          const v = parseDuration(t);
+          if (v < 0) {
+            bad = `bad TTL '${t}'`;
+            break;
+          }
+          if (v > MAX_TTL) {
+            bad = `bad TTL '${t}': larger than ${MAX_TTL}`;
+            break;
+          }
+          ttl = v;
+          continue;
+        }
+        if (cls < 0) {
+          const c = classFromText(t);
+          if (c !== undefined) {
+            cls = c;
+            continue;
+          }
+        }
+        const ty = typeFromText(t);
+        if (ty === undefined) {
+          bad = `unknown RR type '${t}'`;
+        } else {
+          type = ty;
+        }
+        i++;
+        break;
+      }
+      if (bad === null && type < 0) bad = 'missing RR type';
+      if (bad !== null) {
+        this.err(bad, file, line);
+        continue;
+      }
+      if (!isDataType(type)) {
+        this.err(`type ${typeToText(type)} is not valid in zone data`, file, line);
+        continue;
+      }
+      if (cls >= 0) {
+        if (cls === 254 || cls === 255 || cls === 0) {
+          this.err(`class ${classToText(cls)} is not valid in zone data`, file, line);
+          continue;
+        }
+        if (this.zoneClass === 0) this.zoneClass = cls;
+        else if (cls !== this.zoneClass) {
+          this.err(`class ${classToText(cls)} differs from the zone's class ${classToText(this.zoneClass)}`, file, line);
+          continue;
+        }
+      } else {
+        if (this.zoneClass === 0) this.zoneClass = CLASS_IN;
+        cls = this.zoneClass;
+      }
+
+      // RDATA.
+      const w = this.writer.reset();
+      try {
+        encodeRdata(type, this.fields.reset(tok, quoted, i, n, origin), w);
+      } catch (e) {
+        if (e instanceof RdataError) {
+          this.err(`${typeToText(type)}: ${e.message}`, file, line);
+          continue;
+        }
+        throw e;
+      }
+      if (ownerBad || owner === null) continue;
+      const rdata = w.finish();
+
+      // TTL (BIND semantics: explicit, else $TTL, else previous record's, else SOA minimum).
+      if (ttl >= 0) {
+        this.lastTtl = ttl;
+        this.lastTtlKnown = true;
+      } else if (this.defaultTtlKnown) {
+        ttl = this.defaultTtl;
+      } else if (this.lastTtlKnown) {
+        ttl = this.lastTtl;
+      } else if (type === TYPE_SOA && rdata.length >= 20) {
+        const k = rdata.length - 4;
+        ttl = ((rdata[k] << 24) | (rdata[k + 1] << 16) | (rdata[k + 2] << 8) | rdata[k + 3]) >>> 0;
+        if (ttl > MAX_TTL) ttl = MAX_TTL;
+        this.defaultTtl = ttl;
+        this.defaultTtlKnown = true;
+      } else {
+        this.err('no TTL specified and no $TTL or previous TTL to use', file, line);
+        continue;
+      }
+
+      if (type === TYPE_SOA && this.soaOwner === null) this.soaOwner = owner;
+      this.sawRecord = true;
+      this.add({ owner, type, class: cls, ttl, rdata, source: { file, line } });
+      if (this.records.length > this.maxRecords) {
+        this.records.pop();
+        this.err(`too many records: more than ${this.maxRecords}`, file, line);
+        this.aborted = true;
+      }
+    }
+  }
+
+  /** Append a record unless an identical one (owner, type, class, TTL, RDATA) exists. */
+  private add(rr: ResourceRecord): void {
+    let h = fnv(0x811c9dc5, rr.owner, true);
+    h = Math.imul(h ^ rr.type, 0x01000193);
+    h = Math.imul(h ^ rr.ttl, 0x01000193);
+    h = fnv(h, rr.rdata, false);
+    const idx = this.records.length;
+    const prev = this.seen.get(h);
+    if (prev === undefined) {
+      this.seen.set(h, idx);
+    } else {
+      const list = typeof prev === 'number' ? [prev] : prev;
+      for (const j of list) {
+        const o = this.records[j];
+        if (o.type === rr.type && o.class === rr.class && o.ttl === rr.ttl && bytesEqual(o.rdata, rr.rdata) && nameEquals(o.owner, rr.owner)) {
+          return; // duplicate: BIND/Knot drop it silently
+        }
+      }
+      list.push(idx);
+      if (typeof prev === 'number') this.seen.set(h, list);
+    }
+    this.records.push(rr);
+  }
+
+  private include(arg: string, origin: WireName | null, file: string, line: number, depth: number, stack: string[]): void {
+    const incFile = path.isAbsolute(arg) ? arg : path.join(path.dirname(file), arg);
+    if (depth + 1 > this.maxDepth) {
+      this.err(`$INCLUDE nested more than ${this.maxDepth} deep`, file, line);
+      return;
+    }
+    const resolved = path.resolve(incFile);
+    if (stack.includes(resolved)) {
+      this.err(`$INCLUDE loop: ${incFile} is already being read`, file, line);
+      return;
+    }
+    let text: string;
+    try {
+      text = readFileSync(incFile, 'latin1');
+    } catch (e) {
+      this.err(`cannot read $INCLUDE file ${incFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file, line);
+      return;
+    }
+    if (!this.files.includes(incFile)) this.files.push(incFile);
+    stack.push(resolved);
+    this.readText(text, incFile, depth + 1, stack, origin);
+    stack.pop();
+  }
+}

@@ -1,0 +1,116 @@
+// Start a throwaway knotd (Knot DNS) on 127.0.0.1 serving the given zone files.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from './ports.ts';
+import { absolute, answersSoa, spawnServer, waitUntil, type ServerHandle } from './process.ts';
+
+export interface ZoneFile {
+  /** Zone origin, with or without the trailing dot. */
+  origin: string;
+  /** Zone file path (made absolute). */
+  file: string;
+}
+
+export interface KnotOptions {
+  zones: ZoneFile[];
+  /** Port to listen on (UDP+TCP); a free one if omitted. */
+  port?: number;
+  /** CHAOS id.server./hostname.bind. answer. Empty string disables. */
+  identity?: string;
+  /** CHAOS version.bind./version.server. answer. Empty string disables. */
+  version?: string;
+  /** Extra raw lines appended to the `server:` section (4-space indented by the caller). */
+  extraServer?: string[];
+  /** Keep the temp dir after stop() (debugging). */
+  keepDir?: boolean;
+  /** Readiness timeout. */
+  timeoutMs?: number;
+}
+
+export interface KnotHandle extends ServerHandle {
+  readonly dir: string;
+  readonly config: string;
+}
+
+/** Identity/version strings the suite configures on every server under test. */
+export const TEST_IDENTITY = 'peregrine-test';
+export const TEST_VERSION = 'peregrine-test';
+
+function yamlQuote(s: string): string {
+  return JSON.stringify(s);
+}
+
+export function knotConfig(dir: string, port: number, opts: KnotOptions): string {
+  const lines = [
+    'server:',
+    `    rundir: ${yamlQuote(dir)}`,
+    `    listen: 127.0.0.1@${port}`,
+    '    udp-workers: 1',
+    '    tcp-workers: 1',
+    '    background-workers: 1',
+    `    identity: ${yamlQuote(opts.identity ?? TEST_IDENTITY)}`,
+    `    version: ${yamlQuote(opts.version ?? TEST_VERSION)}`,
+    // No NSID option in answers (Knot's default is the hostname).
+    '    nsid: ""',
+    // Knot's default, spelled out: UDP answers never exceed 1232 bytes even if the
+    // client advertises more.
+    '    udp-max-payload: 1232',
+    // Knot's default, spelled out: RRsets in canonical order, no rotation.
+    '    answer-rotation: off',
+    ...(opts.extraServer ?? []),
+    '',
+    'log:',
+    '  - target: stderr',
+    '    any: info',
+    '',
+    'database:',
+    `    storage: ${yamlQuote(path.join(dir, 'db'))}`,
+    '',
+    'template:',
+    '  - id: default',
+    `    storage: ${yamlQuote(dir)}`,
+    '    zonefile-sync: -1',
+    '    zonefile-load: whole',
+    '    journal-content: none',
+    '    semantic-checks: on',
+    '',
+    'zone:',
+  ];
+  for (const z of opts.zones) {
+    lines.push(`  - domain: ${yamlQuote(absolute(z.origin))}`);
+    lines.push(`    file: ${yamlQuote(path.resolve(z.file))}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function startKnot(opts: KnotOptions): Promise<KnotHandle> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'peregrine-knotd-'));
+  await mkdir(path.join(dir, 'db'));
+  const port = opts.port ?? (await freePort());
+  const config = path.join(dir, 'knot.conf');
+  await writeFile(config, knotConfig(dir, port, opts));
+  // knotd stays in the foreground unless -d is given; -s keeps the control socket
+  // inside the temp dir.
+  const proc = spawnServer('knotd', ['-c', config, '-s', path.join(dir, 'knot.sock')], { cwd: dir });
+  const cleanup = async () => {
+    await proc.stop();
+    if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const z of opts.zones) {
+      await waitUntil(`knotd zone ${absolute(z.origin)}`, proc, () => answersSoa(port, absolute(z.origin)), opts.timeoutMs);
+    }
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return {
+    name: 'knotd',
+    port,
+    dir,
+    config,
+    output: proc.output,
+    stop: cleanup,
+  };
+}
