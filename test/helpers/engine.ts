@@ -1,0 +1,64 @@
+// Test helpers: compile zone text into an AnswerEngine and ask it questions with dns-packet.
+import dnsPacket from 'dns-packet';
+import { parseZoneText } from '../../src/zone/parse-zone.ts';
+import { parseName } from '../../src/zone/name.ts';
+import { compile } from '../../src/compile/compile-zone.ts';
+import { AnswerEngine, type AnswerOptions } from '../../src/answer/answer.ts';
+
+export const defaultOptions: AnswerOptions = {
+  maxUdpPayload: 1232,
+  chaos: { idServer: 'test-id', hostnameBind: 'test-host', versionBind: 'test-version' },
+};
+
+export function engineFor(zones: Record<string, string>, options: AnswerOptions = defaultOptions): AnswerEngine {
+  const images = Object.entries(zones).map(([origin, text]) => {
+    const parsed = parseZoneText(text, `${origin}zone`, { origin: parseName(origin, null) });
+    if (parsed.errors.length > 0) throw new Error(parsed.errors.map(String).join('\n'));
+    return compile(parsed.zone).image;
+  });
+  const engine = new AnswerEngine(options);
+  engine.setZones(images);
+  return engine;
+}
+
+export interface AskOptions {
+  edns?: number | false;
+  do?: boolean;
+  tcp?: boolean;
+  rd?: boolean;
+  class?: string;
+}
+
+export function encodeQuery(name: string, type: string, o: AskOptions = {}): Buffer {
+  const additionals = o.edns === undefined || o.edns === false ? [] : [{
+    type: 'OPT', name: '.', udpPayloadSize: o.edns, flags: o.do ? dnsPacket.DNSSEC_OK : 0,
+  }];
+  return dnsPacket.encode({
+    type: 'query', id: 0x1234, flags: o.rd ? dnsPacket.RECURSION_DESIRED : 0,
+    questions: [{ name, type: type as dnsPacket.RecordType, class: (o.class ?? 'IN') as dnsPacket.RecordClass }],
+    additionals: additionals as dnsPacket.Answer[],
+  });
+}
+
+const out = new Uint8Array(65536);
+
+export function askRaw(engine: AnswerEngine, query: Uint8Array, tcp = false): Buffer | null {
+  const n = engine.answer(query, query.length, out, tcp);
+  return n === 0 ? null : Buffer.from(out.subarray(0, n));
+}
+
+export function ask(engine: AnswerEngine, name: string, type: string, o: AskOptions = {}): dnsPacket.Packet & { rcode: string } {
+  const raw = askRaw(engine, encodeQuery(name, type, o), o.tcp ?? false);
+  if (raw === null) throw new Error('dropped');
+  return dnsPacket.decode(raw) as dnsPacket.Packet & { rcode: string };
+}
+
+/** Records of a section as `owner TYPE data` strings, owners lowercased, sorted. */
+export function rrs(section: dnsPacket.Answer[] | undefined): string[] {
+  return (section ?? []).filter((r) => r.type !== 'OPT').map((r) => {
+    const data = (r as { data?: unknown }).data;
+    const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('hex')
+      : Array.isArray(data) ? data.map(String).join(' ') : JSON.stringify(data);
+    return `${r.name.toLowerCase()} ${r.type} ${text}`;
+  }).sort();
+}
