@@ -17,7 +17,7 @@ import {
   type ServeOptions,
 } from './config/serve-options.ts';
 import { ConfigError, PeregrineError, ZoneDataError } from './errors.ts';
-import { readZone } from './primary/zone-loader.ts';
+import { readZone } from './primary/zone-reader.ts';
 import { VERSION } from './version.ts';
 
 /** Exit codes: 0 fine, 1 the work failed (bad zone, cannot listen), 2 the command line is wrong. */

@@ -5,9 +5,11 @@
 import { ZoneImage } from '../image/zone-image.ts';
 import { hashName } from '../image/name-hash.ts';
 import {
-  CUT_TC, NODE_AUTH, N_ANY, N_ANY_TCP, N_BELOW, N_DEFAULT, N_DNAME, N_NAMELEN, N_TYPES,
-  N_WILDCARD, T_AA, T_HEADER_U16,
+  CUT_TC, DENIAL_NSEC, H_DENIAL, H_FRAGMENTS, NODE_AUTH, N_ANY, N_ANY_DO, N_BELOW, N_BELOW_DO, N_DEFAULT, N_DEFAULT_DO, N_DNAME, N_NAMELEN, N_PROOF,
+  N_PROOF2, N_TYPES, N_WILDCARD, N_WILD_PROOF, PROOF_ENCLOSER, PROOF_ENCLOSER_WILDCARD,
+  PROOF_NODE, PROOF_QNAME, T_AA, T_HEADER_U16, T_PROOF, T_SPLIT,
 } from '../image/layout.ts';
+import { DenialSearch } from './denial-search.ts';
 import {
   ParsedQuery, PARSE_BADVERS, PARSE_DROP, PARSE_FORMERR, PARSE_NOTIMP, PARSE_OK,
 } from './query.ts';
@@ -35,6 +37,9 @@ const CLASS_CH = 3;
 const QTYPE_ANY = 255;
 const OPT_LENGTH = 11;
 const TYPE_CNAME = 5;
+/** Where a fragment's body starts in the message it was written for (question name `.`). */
+const FRAGMENT_BASE = 12 + 1 + 4;
+const NO_SHIFT = 0x7fffffff;
 
 /** What the last answer() did, for counters (read by the transport after each call). */
 export const OUTCOME_ANSWERED = 0;
@@ -49,6 +54,15 @@ export class AnswerEngine {
   private zoneTable = new Int32Array(1);
   private zoneMask = 0;
   private rotation = 0;
+  private readonly denial = new DenialSearch();
+  /** Proof fragments for the response being written (ids, count). */
+  private readonly fragments = new Uint32Array(6);
+  private fragmentCount = 0;
+  // What the lookup found, for the proofs a DNSSEC template asks for: the node answering
+  // (exact or wildcard), the closest encloser and its label index in the query name.
+  private proofNode = -1;
+  private ceNode = -1;
+  private ceLabel = -1;
   // Results of the last template write (fields, not a returned object: no allocation).
   private pos = 0;
   private an = 0;
@@ -137,8 +151,13 @@ export class AnswerEngine {
     if (zone === null) return this.errorResponse(q, out, RCODE_REFUSED);
 
     const u32 = zone.u32;
+    const dnssec = query.ednsDo;
     let index = zone.findNode(query.name, 0, query.nameLength, query.hashes[0]);
-    if (index >= 0) return this.writeGroup(q, out, tcp, zone, this.groupFor(zone, zone.node(index), tcp));
+    if (index >= 0) {
+      this.proofNode = zone.node(index);
+      this.ceNode = this.ceLabel = -1;
+      return this.writeGroup(q, out, tcp, zone, this.groupFor(zone, this.proofNode));
+    }
 
     // Closest encloser: the longest existing suffix (the apex always exists).
     let k = 1;
@@ -149,28 +168,33 @@ export class AnswerEngine {
     }
     if (index < 0) return this.errorResponse(q, out, RCODE_SERVFAIL); // image without apex node
     const ce = zone.node(index);
+    this.ceNode = ce;
+    this.ceLabel = k;
+    this.proofNode = -1;
     if ((u32[ce + N_NAMELEN] >>> 16 & NODE_AUTH) !== 0) {
       const dname = u32[ce + N_DNAME];
       if (dname !== 0) return this.answerDname(q, out, tcp, zone, ce, dname, query.labelStarts[k]);
       const wildcard = u32[ce + N_WILDCARD];
       if (wildcard !== 0) {
-        return this.writeGroup(q, out, tcp, zone, this.groupFor(zone, zone.node(wildcard - 1), tcp));
+        this.proofNode = zone.node(wildcard - 1);
+        return this.writeGroup(q, out, tcp, zone, this.groupFor(zone, this.proofNode));
       }
     }
-    return this.writeGroup(q, out, tcp, zone, u32[ce + N_BELOW]);
+    return this.writeGroup(q, out, tcp, zone, u32[ce + (dnssec ? N_BELOW_DO : N_BELOW)]);
   }
 
   /** The template group answering this query's type at a node. */
-  private groupFor(zone: ZoneImage, node: number, tcp: boolean): number {
+  private groupFor(zone: ZoneImage, node: number): number {
     const u32 = zone.u32;
     const qtype = this.query.qtype;
-    if (qtype === QTYPE_ANY) return u32[node + (tcp ? N_ANY_TCP : N_ANY)];
+    const dnssec = this.query.ednsDo;
+    if (qtype === QTYPE_ANY) return u32[node + (dnssec ? N_ANY_DO : N_ANY)];
     const table = u32[node + N_TYPES] >>> 2;
     const count = u32[table];
     for (let i = 0, e = table + 1; i < count; i++, e += 3) {
-      if (u32[e] === qtype) return u32[e + 1];
+      if (u32[e] === qtype) return u32[e + (dnssec ? 2 : 1)];
     }
-    return u32[node + N_DEFAULT];
+    return u32[node + (dnssec ? N_DEFAULT_DO : N_DEFAULT)];
   }
 
   private responseLimit(tcp: boolean): number {
@@ -188,8 +212,114 @@ export class AnswerEngine {
     const template = count === 1 ? u32[g + 1] : u32[g + 1 + (this.rotation++ % count)];
     const query = this.query;
     this.copyQuestion(q, out);
-    this.writeTemplate(zone, template, query.questionEnd, this.responseLimit(tcp) - (query.edns ? OPT_LENGTH : 0), out);
+    const limit = this.responseLimit(tcp) - (query.edns ? OPT_LENGTH : 0);
+    const proof = zone.u16[(template >>> 1) + T_PROOF];
+    if (proof === 0 || !query.ednsDo) {
+      this.writeTemplate(zone, template, query.questionEnd, limit, out);
+    } else {
+      this.writeWithProofs(zone, template, proof, limit, out);
+    }
     return this.finish(q, out);
+  }
+
+  private addFragment(id: number): void {
+    if (id === 0) return;
+    for (let i = 0; i < this.fragmentCount; i++) if (this.fragments[i] === id) return;
+    this.fragments[this.fragmentCount++] = id;
+  }
+
+  /**
+   * A DNSSEC template whose denial proofs depend on the query: the answer and authority part,
+   * the proof fragments (from the node records, or searched for the query name), then the
+   * additional part with its pointers moved past the inserted fragments.
+   */
+  private writeWithProofs(zone: ZoneImage, template: number, proof: number, limit: number, out: Uint8Array): void {
+    const u32 = zone.u32;
+    const u16 = zone.u16;
+    const query = this.query;
+    this.fragmentCount = 0;
+    if ((proof & PROOF_NODE) !== 0 && this.proofNode >= 0) {
+      this.addFragment(u32[this.proofNode + N_PROOF]);
+      this.addFragment(u32[this.proofNode + N_PROOF2]);
+    }
+    if (this.ceNode >= 0) {
+      if ((proof & PROOF_ENCLOSER) !== 0) this.addFragment(u32[this.ceNode + N_PROOF]);
+      if ((proof & PROOF_QNAME) !== 0 && this.ceLabel >= 1) {
+        if (u32[H_DENIAL] === DENIAL_NSEC) {
+          this.addFragment(this.denial.nsecCovering(zone, query.name, query.labelStarts, 0, query.labelCount));
+        } else {
+          const start = query.labelStarts[this.ceLabel - 1];
+          this.addFragment(this.denial.nsec3Covering(zone, query.name, start, query.nameLength - start));
+        }
+      }
+      if ((proof & PROOF_ENCLOSER_WILDCARD) !== 0) this.addFragment(u32[this.ceNode + N_WILD_PROOF]);
+    }
+    const fragmentTable = (u32[H_FRAGMENTS] >>> 2) + 1;
+    const t = template >>> 1;
+    const bodyLen = u16[t + 5];
+    let total = bodyLen;
+    for (let i = 0; i < this.fragmentCount; i++) total += u16[(u32[fragmentTable + this.fragments[i] - 1] >>> 1) + 5];
+    const pos = query.questionEnd;
+    if (pos + total > limit) {
+      // Proofs that do not fit may not be left out silently: send what fits with TC=1.
+      this.writeTemplate(zone, template, pos, limit, out);
+      this.tc = true;
+      return;
+    }
+    const split = u16[t + T_SPLIT];
+    const delta = query.nameLength - u16[t + 1];
+    this.copyBody(zone, template, 0, split, pos, out, delta, NO_SHIFT, 0);
+    let p = pos + split;
+    let ns = u16[t + 3];
+    for (let i = 0; i < this.fragmentCount; i++) {
+      const f = u32[fragmentTable + this.fragments[i] - 1];
+      const len = u16[(f >>> 1) + 5];
+      this.copyBody(zone, f, 0, len, p, out, p - FRAGMENT_BASE, NO_SHIFT, 0);
+      ns += u16[(f >>> 1) + 3];
+      p += len;
+    }
+    const inserted = p - pos - split;
+    const splitTarget = 12 + u16[t + 1] + 4 + split;
+    this.copyBody(zone, template, split, bodyLen, p, out, delta, splitTarget, inserted);
+    this.pos = p + bodyLen - split;
+    this.an = u16[t + 2];
+    this.ns = ns;
+    this.ar = u16[t + 4];
+    this.tc = false;
+    this.aa = (u16[t] & T_AA) !== 0;
+    this.rcode = u16[t] & 0x0f;
+  }
+
+  /**
+   * Copy body[from, to) of a template to out[at], moving each listed compression pointer in
+   * that range by `delta`, plus `extra` when its target (as written) is at or past `shiftFrom`.
+   */
+  private copyBody(
+    zone: ZoneImage, template: number, from: number, to: number, at: number, out: Uint8Array,
+    delta: number, shiftFrom: number, extra: number,
+  ): void {
+    const u16 = zone.u16;
+    const bytes = zone.bytes;
+    const t = template >>> 1;
+    const relocs = u16[t + 6];
+    const body = template + 2 * (T_HEADER_U16 + relocs + u16[t + 7] * 4) + from;
+    const n = to - from;
+    if (n > 256) {
+      out.set(bytes.subarray(body, body + n), at);
+    } else {
+      for (let i = 0; i < n; i++) out[at + i] = bytes[body + i];
+    }
+    if (delta === 0 && extra === 0) return;
+    for (let r = t + T_HEADER_U16, end = r + relocs; r < end; r++) {
+      const off = u16[r];
+      if (off < from || off >= to) continue;
+      const p = at + off - from;
+      let target = ((out[p] & 0x3f) << 8) | out[p + 1];
+      if (target >= shiftFrom) target += extra;
+      target += delta;
+      out[p] = 0xc0 | (target >>> 8);
+      out[p + 1] = target & 0xff;
+    }
   }
 
   /**
@@ -199,13 +329,11 @@ export class AnswerEngine {
    */
   private writeTemplate(zone: ZoneImage, template: number, pos: number, limit: number, out: Uint8Array): void {
     const u16 = zone.u16;
-    const bytes = zone.bytes;
     const t = template >>> 1;
     const flags = u16[t];
     const relocs = u16[t + 6];
     const cuts = u16[t + 7];
     const bodyLen = u16[t + 5];
-    const bodyStart = template + 2 * (T_HEADER_U16 + relocs + cuts * 4);
     let keep = bodyLen;
     this.an = u16[t + 2];
     this.ns = u16[t + 3];
@@ -228,22 +356,7 @@ export class AnswerEngine {
         }
       }
     }
-    if (keep > 256) {
-      out.set(bytes.subarray(bodyStart, bodyStart + keep), pos);
-    } else {
-      for (let i = 0; i < keep; i++) out[pos + i] = bytes[bodyStart + i];
-    }
-    const delta = this.query.nameLength - u16[t + 1];
-    if (delta !== 0) {
-      for (let r = t + T_HEADER_U16, end = r + relocs; r < end; r++) {
-        const at = u16[r];
-        if (at >= keep) continue;
-        const p = pos + at;
-        const target = (((out[p] & 0x3f) << 8) | out[p + 1]) + delta;
-        out[p] = 0xc0 | (target >>> 8);
-        out[p + 1] = target & 0xff;
-      }
-    }
+    this.copyBody(zone, template, 0, keep, pos, out, this.query.nameLength - u16[t + 1], NO_SHIFT, 0);
     this.pos = pos + keep;
     this.aa = (flags & T_AA) !== 0;
     this.rcode = flags & 0x0f;
@@ -264,7 +377,7 @@ export class AnswerEngine {
     const targetAt = u32[(dname >>> 2) + 1];
     const targetLen = u32[(dname >>> 2) + 2];
     this.copyQuestion(q, out);
-    this.writeTemplate(zone, this.firstTemplate(zone, u32[ce + N_BELOW]), query.questionEnd, limit, out);
+    this.writeTemplate(zone, this.firstTemplate(zone, u32[ce + (query.ednsDo ? N_BELOW_DO : N_BELOW)]), query.questionEnd, limit, out);
     if (this.tc) return this.finish(q, out);
     const newLength = ownerStart + targetLen;
     if (newLength > 255) {

@@ -3,17 +3,19 @@
 
 import type { Zone } from '../zone/model.ts';
 import { nameToText } from '../zone/name.ts';
-import { TYPE_CNAME, TYPE_DNAME, TYPE_DS, TYPE_NSEC3, TYPE_RRSIG } from '../zone/types.ts';
+import { TYPE_CNAME, TYPE_DNAME, TYPE_DS, TYPE_NSEC, TYPE_NSEC3 } from '../zone/types.ts';
 import {
   HEADER_WORDS, H_APEX, H_APEX_LEN, H_FLAGS, H_HASH, H_HASH_MASK, H_LENGTH, H_MAGIC, H_NODES,
   H_NODE_COUNT, H_RECORDS, H_SERIAL, H_VERSION, IMAGE_MAGIC, IMAGE_NSEC3, IMAGE_SIGNED,
   IMAGE_VERSION, NODE_APEX, NODE_AUTH, NODE_CUT, NODE_ENT, NODE_OCCLUDED, NODE_WORDS, N_ANY,
-  N_ANY_DO, N_ANY_TCP, N_BELOW, N_BELOW_DO, N_DEFAULT, N_DEFAULT_DO, N_DNAME, N_HASH, N_NAME,
-  N_NAMELEN, N_TYPES, N_WILDCARD,
+  N_ANY_DO, N_BELOW, N_BELOW_DO, N_DEFAULT, N_DEFAULT_DO, N_DNAME,
+  N_HASH, N_NAME, N_NAMELEN, N_PROOF, N_PROOF2, N_TYPES, N_WILDCARD, N_WILD_PROOF, H_DENIAL,
+  H_FRAGMENTS, H_NSEC_TABLE, H_NSEC3_TABLE,
 } from '../image/layout.ts';
+import { Denial, DENIAL_NSEC, DENIAL_NSEC3 } from './denial.ts';
 import { hashName } from '../image/name-hash.ts';
 import { ImageLimitError } from '../errors.ts';
-import { type Group, TemplateFactory } from './templates.ts';
+import { type Group, type NodeProofs, TemplateFactory } from './templates.ts';
 import { type TreeNode, ZoneTree } from './zone-tree.ts';
 import { nameLength } from '../zone/name.ts';
 import { TemplateTooLargeError } from './template-writer.ts';
@@ -24,58 +26,68 @@ export interface CompiledZone {
   serial: number;
   records: number;
   nodes: number;
+  signed: boolean;
 }
 
+/** The template groups of one node, without (index 0) and with (index 1) DNSSEC records. */
 interface NodePlan {
-  node: TreeNode;
-  types: { qtype: number; group: Group }[];
-  defaultGroup: Group;
-  anyUdp: Group;
-  anyTcp: Group;
-  below: Group;
+  types: { qtype: number; groups: Group[] }[];
+  defaultGroup: Group[];
+  any: Group[];
+  below: Group[];
   dname: { ttl: number; target: Uint8Array } | null;
+  proofs: NodeProofs;
 }
 
-function planNode(node: TreeNode, f: TemplateFactory, tree: ZoneTree): NodePlan {
-  const types: { qtype: number; group: Group }[] = [];
-  const plan: NodePlan = {
-    node, types, defaultGroup: f.nodata(), anyUdp: f.nodata(), anyTcp: f.nodata(),
-    below: f.nxdomain(), dname: null,
-  };
+const VARIANTS = [false, true];
+
+function planNode(node: TreeNode, f: TemplateFactory): NodePlan {
+  const both = (make: (dnssec: boolean) => Group) => VARIANTS.map(make);
+  const wildcard = node.name[0] === 1 && node.name[1] === 0x2a;
   const cut = node.isCut ? node : node.occludedBy?.isCut ? node.occludedBy : null;
+  const plan: NodePlan = {
+    types: [],
+    defaultGroup: both((d) => f.nodata(d, wildcard)),
+    any: [],
+    below: both((d) => f.nxdomain(d)),
+    dname: null,
+    proofs: f.nodeProofs(node),
+  };
+  plan.any = plan.defaultGroup;
   if (cut) {
-    const referral = f.referral(cut, cut !== node);
-    plan.defaultGroup = plan.anyUdp = plan.anyTcp = referral;
-    plan.below = f.referral(cut, true);
-    if (cut === node) types.push({ qtype: TYPE_DS, group: f.delegationDs(node) });
+    const referral = both((d) => f.referral(cut, cut !== node, d));
+    plan.defaultGroup = plan.any = referral;
+    plan.below = both((d) => f.referral(cut, true, d));
+    if (cut === node) plan.types.push({ qtype: TYPE_DS, groups: both((d) => f.delegationDs(node, d)) });
     return plan;
   }
   if (node.occludedBy) {
     // Below a DNAME: `check` rejects data here; answer as the DNAME would.
-    return planNode(node.occludedBy, f, tree);
+    return planNode(node.occludedBy, f);
   }
-  const wildcard = node.name[0] === 1 && node.name[1] === 0x2a;
-  const cname = node.rrsets.get(TYPE_CNAME);
   for (const type of node.rrsets.keys()) {
-    types.push({ qtype: type, group: f.positive(node, type, wildcard) });
+    plan.types.push({ qtype: type, groups: both((d) => f.positive(node, type, d)) });
   }
-  if (cname) {
-    plan.defaultGroup = f.cnameChain(node, null, wildcard);
+  if (node.rrsets.has(TYPE_CNAME)) {
+    plan.defaultGroup = both((d) => f.cnameChain(node, null, d));
+    // Knot answers NSEC at a CNAME without an NSEC (NSEC3 zones) as NODATA, not by the chain.
+    if (!node.rrsets.has(TYPE_NSEC)) {
+      plan.types.push({ qtype: TYPE_NSEC, groups: both((d) => f.nodata(d, wildcard)) });
+    }
     const end = f.chainEnd(node);
     if (end) {
       for (const type of end.rrsets.keys()) {
         if (node.rrsets.has(type)) continue;
-        types.push({ qtype: type, group: f.cnameChain(node, type, wildcard) });
+        plan.types.push({ qtype: type, groups: both((d) => f.cnameChain(node, type, d)) });
       }
     }
   }
   if (node.rrsets.size > 0) {
-    plan.anyUdp = f.anyMinimal(node, wildcard);
-    plan.anyTcp = f.anyFull(node, wildcard);
+    plan.any = both((d) => f.any(node, d));
   }
   const dname = node.rrsets.get(TYPE_DNAME);
   if (dname) {
-    plan.below = f.dname(node, dname);
+    plan.below = both((d) => f.dname(node, dname, d));
     const target = dname.rdatas[0];
     plan.dname = { ttl: dname.ttl, target: target.subarray(0, nameLength(target, 0)) };
   }
@@ -100,7 +112,8 @@ class ImageBuilder {
 export function compile(zone: Zone): CompiledZone {
   const tree = new ZoneTree(zone);
   const origin = nameToText(tree.apex.name);
-  const factory = new TemplateFactory(tree);
+  const denial = new Denial(tree);
+  const factory = new TemplateFactory(tree, denial);
   const nodes = [...tree.nodes.values()].sort((a, b) => a.index - b.index);
   const b = new ImageBuilder();
 
@@ -120,7 +133,7 @@ export function compile(zone: Zone): CompiledZone {
   for (const node of nodes) {
     let plan: NodePlan;
     try {
-      plan = planNode(node, factory, tree);
+      plan = planNode(node, factory);
     } catch (e) {
       if (e instanceof TemplateTooLargeError) {
         throw new ImageLimitError(`${nameToText(e.rrset.owner)} ${e.rrset.type}: ${e.message}`, origin);
@@ -128,10 +141,7 @@ export function compile(zone: Zone): CompiledZone {
       throw e;
     }
     const table = [plan.types.length];
-    for (const t of plan.types) {
-      const g = groupAt(t.group);
-      table.push(t.qtype, g, g);
-    }
+    for (const t of plan.types) table.push(t.qtype, groupAt(t.groups[0]), groupAt(t.groups[1]));
     const typesAt = b.words(table);
     const dnameAt = plan.dname
       ? b.words([plan.dname.ttl, b.add(plan.dname.target), plan.dname.target.length])
@@ -147,14 +157,20 @@ export function compile(zone: Zone): CompiledZone {
     rec[N_NAMELEN] = node.name.length | (flags << 16);
     rec[N_HASH] = hashName(node.name, 0, node.name.length - 1);
     rec[N_TYPES] = typesAt;
-    rec[N_DEFAULT] = rec[N_DEFAULT_DO] = groupAt(plan.defaultGroup);
-    rec[N_ANY] = rec[N_ANY_DO] = groupAt(plan.anyUdp);
-    rec[N_ANY_TCP] = groupAt(plan.anyTcp);
-    rec[N_BELOW] = rec[N_BELOW_DO] = groupAt(plan.below);
+    rec[N_DEFAULT] = groupAt(plan.defaultGroup[0]);
+    rec[N_DEFAULT_DO] = groupAt(plan.defaultGroup[1]);
+    rec[N_ANY] = groupAt(plan.any[0]);
+    rec[N_ANY_DO] = groupAt(plan.any[1]);
+    rec[N_BELOW] = groupAt(plan.below[0]);
+    rec[N_BELOW_DO] = groupAt(plan.below[1]);
     rec[N_WILDCARD] = node.wildcard ? node.wildcard.index + 1 : 0;
     rec[N_DNAME] = dnameAt;
+    rec[N_PROOF] = plan.proofs.proof;
+    rec[N_PROOF2] = plan.proofs.proof2;
+    rec[N_WILD_PROOF] = plan.proofs.wildcard;
   }
   const nodesAt = b.add(new Uint8Array(records.buffer));
+  const denialAt = writeDenialTables(b, denial, factory);
 
   let slots = 16;
   while (slots < nodes.length * 2) slots *= 2;
@@ -179,8 +195,6 @@ export function compile(zone: Zone): CompiledZone {
   const m = nameLength(soa, 0);
   const r = nameLength(soa, m);
   const serial = new DataView(soa.buffer, soa.byteOffset + m + r, 4).getUint32(0);
-  const signed = [...tree.apex.rrsets.keys()].includes(TYPE_RRSIG);
-  const nsec3 = nodes.some((n) => n.rrsets.has(TYPE_NSEC3));
   const h = new Uint32Array(image, 0, HEADER_WORDS);
   h[H_MAGIC] = IMAGE_MAGIC;
   h[H_VERSION] = IMAGE_VERSION;
@@ -192,9 +206,47 @@ export function compile(zone: Zone): CompiledZone {
   h[H_NODES] = nodesAt;
   h[H_NODE_COUNT] = nodes.length;
   h[H_SERIAL] = serial;
-  h[H_FLAGS] = (signed ? IMAGE_SIGNED : 0) | (nsec3 ? IMAGE_NSEC3 : 0);
+  h[H_FLAGS] = (denial.signed ? IMAGE_SIGNED : 0) | (denial.mode === DENIAL_NSEC3 ? IMAGE_NSEC3 : 0);
   h[H_RECORDS] = tree.recordCount;
-  return { image, origin, serial, records: tree.recordCount, nodes: nodes.length };
+  h[H_DENIAL] = denial.mode;
+  h[H_FRAGMENTS] = denialAt.fragments;
+  h[H_NSEC_TABLE] = denialAt.nsec;
+  h[H_NSEC3_TABLE] = denialAt.nsec3;
+  return { image, origin, serial, records: tree.recordCount, nodes: nodes.length, signed: denial.signed };
+}
+
+/** Canonical-order key: labels right to left, each [length][bytes] (see image/layout.ts). */
+export function reversedLabels(name: Uint8Array): Uint8Array {
+  const starts: number[] = [];
+  for (let i = 0; name[i] !== 0; i += name[i] + 1) starts.push(i);
+  const out = new Uint8Array(name.length - 1);
+  let p = 0;
+  for (let k = starts.length - 1; k >= 0; k--) {
+    const s = starts[k];
+    out.set(name.subarray(s, s + name[s] + 1), p);
+    p += name[s] + 1;
+  }
+  return out;
+}
+
+function writeDenialTables(b: ImageBuilder, denial: Denial, f: TemplateFactory): { fragments: number; nsec: number; nsec3: number } {
+  if (!denial.signed) return { fragments: 0, nsec: 0, nsec3: 0 };
+  if (denial.mode === DENIAL_NSEC) {
+    const chain = denial.nsecChain;
+    const fragments = b.words([chain.length, ...chain.map((n) => b.add(f.fragment(n, TYPE_NSEC)))]);
+    const entries: number[] = [chain.length];
+    chain.forEach((n, i) => {
+      const key = reversedLabels(n.name);
+      entries.push(b.add(key), key.length, i + 1);
+    });
+    return { fragments, nsec: b.words(entries), nsec3: 0 };
+  }
+  const chain = denial.nsec3Chain;
+  const fragments = b.words([chain.length, ...chain.map((e) => b.add(f.fragment(e.node, TYPE_NSEC3)))]);
+  const salt = denial.params.salt;
+  const entries: number[] = [chain.length, denial.params.iterations, b.add(salt), salt.length];
+  chain.forEach((e, i) => entries.push(b.add(e.hash), i + 1));
+  return { fragments, nsec: 0, nsec3: b.words(entries) };
 }
 
 /** The image alone, for callers that need nothing else. */

@@ -5,7 +5,7 @@
 import type { WireName } from '../zone/model.ts';
 import { nameLength } from '../zone/name.ts';
 import { TYPE_CNAME, TYPE_MX, TYPE_NS, TYPE_PTR, TYPE_SOA, CLASS_IN } from '../zone/types.ts';
-import { CUT_TC, MAX_POINTER_TARGET, T_AA } from '../image/layout.ts';
+import { CUT_TC, MAX_POINTER_TARGET, T_AA, T_HEADER_U16 } from '../image/layout.ts';
 import type { RRset } from './zone-tree.ts';
 import { nameKey } from './zone-tree.ts';
 
@@ -20,6 +20,8 @@ export interface PlacedRRset {
   ownerIsQname: boolean;
   /** Record order to write (a rotation); defaults to rrset.rdatas. */
   rdatas?: Uint8Array[];
+  /** The signatures of the RRset before it: written after all RRsets of the section, as Knot does. */
+  sig?: boolean;
 }
 
 export interface TemplateSpec {
@@ -30,6 +32,8 @@ export interface TemplateSpec {
   rcode: number;
   aa: boolean;
   rrsets: PlacedRRset[];
+  /** PROOF_* bits: fragments the worker appends after the authority section. */
+  proof?: number;
 }
 
 // Largest body that leaves room for header, a 255-byte question name and an OPT record.
@@ -122,8 +126,8 @@ class TemplateWriter {
     }
   }
 
-  finish(spec: TemplateSpec, counts: number[], cuts: number[]): Uint8Array {
-    const header = 8;
+  finish(spec: TemplateSpec, counts: number[], cuts: number[], split: number): Uint8Array {
+    const header = T_HEADER_U16;
     const u16count = header + this.relocs.length + cuts.length;
     const size = (u16count * 2 + this.body.len + 3) & ~3;
     const out = new Uint8Array(size);
@@ -136,6 +140,8 @@ class TemplateWriter {
     h[5] = this.body.len;
     h[6] = this.relocs.length;
     h[7] = cuts.length / 4;
+    h[8] = spec.proof ?? 0;
+    h[9] = split;
     h.set(this.relocs, header);
     h.set(cuts, header + this.relocs.length);
     out.set(this.body.bytes.subarray(0, this.body.len), u16count * 2);
@@ -153,13 +159,25 @@ function suffixKey(name: Uint8Array, start: number): string {
   return nameKey(lowered);
 }
 
-/** Serialize a template. RRsets must come in section order. */
+/** Sections in order; in each, the RRsets, then the signatures that go with them. */
+function ordered(rrsets: PlacedRRset[]): PlacedRRset[] {
+  const out: PlacedRRset[] = [];
+  for (let section = SECTION_ANSWER; section <= SECTION_ADDITIONAL; section++) {
+    for (const p of rrsets) if (p.section === section && !p.sig) out.push(p);
+    for (const p of rrsets) if (p.section === section && p.sig) out.push(p);
+  }
+  return out;
+}
+
+/** Serialize a template. */
 export function writeTemplate(spec: TemplateSpec): Uint8Array {
   const w = new TemplateWriter(spec.nominal, spec.belowMode);
   const counts = [0, 0, 0];
   const cuts: number[] = [];
-  for (const placed of spec.rrsets) {
+  let split = -1;
+  for (const placed of ordered(spec.rrsets)) {
     const before = w.length;
+    if (placed.section === SECTION_ADDITIONAL && split < 0) split = before;
     const c = [...counts];
     const rdatas = placed.rdatas ?? placed.rrset.rdatas;
     // The cut before this RRset: dropping it (and all after) needs TC unless it is additional.
@@ -168,7 +186,7 @@ export function writeTemplate(spec: TemplateSpec): Uint8Array {
     if (w.length > MAX_BODY) throw new TemplateTooLargeError(placed.rrset);
     counts[placed.section] += rdatas.length;
   }
-  return w.finish(spec, counts, cuts);
+  return w.finish(spec, counts, cuts, split < 0 ? w.length : split);
 }
 
 export class TemplateTooLargeError extends Error {

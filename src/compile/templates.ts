@@ -1,16 +1,19 @@
 // Decides what each kind of response contains (positive, CNAME chain, NODATA, NXDOMAIN,
-// referral, ANY, DNAME) and has template-writer.ts serialize it. Decide, then encode.
+// referral, ANY, DNAME), with and without DNSSEC records, and has template-writer.ts
+// serialize it. Decide, then encode.
 
 import type { WireName } from '../zone/model.ts';
-import { nameLength } from '../zone/name.ts';
+import { lowerName, nameLength, parentName, ROOT } from '../zone/name.ts';
 import {
-  TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_DS, TYPE_MX, TYPE_NS, TYPE_SRV, TYPE_SOA, TYPE_RRSIG,
-  TYPE_NSEC,
+  TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_DS, TYPE_MX, TYPE_NS, TYPE_NSEC, TYPE_NSEC3, TYPE_RRSIG,
+  TYPE_SOA, TYPE_SRV,
 } from '../zone/types.ts';
+import { PROOF_ENCLOSER, PROOF_ENCLOSER_WILDCARD, PROOF_NODE, PROOF_QNAME } from '../image/layout.ts';
 import type { RRset, TreeNode, ZoneTree } from './zone-tree.ts';
-import { lowerName } from '../zone/name.ts';
+import { DENIAL_NSEC, DENIAL_NSEC3, type Denial } from './denial.ts';
 import {
-  type PlacedRRset, SECTION_ADDITIONAL, SECTION_ANSWER, SECTION_AUTHORITY, writeTemplate,
+  type PlacedRRset, SECTION_ADDITIONAL, SECTION_ANSWER, SECTION_AUTHORITY, type TemplateSpec,
+  writeTemplate,
 } from './template-writer.ts';
 
 export const RCODE_NOERROR = 0;
@@ -23,12 +26,16 @@ const MAX_ROTATIONS = 4;
 
 export type Group = Uint8Array[];
 
-function belowName(name: WireName): WireName {
+export function belowName(name: WireName): WireName {
   const out = new Uint8Array(name.length + 2);
   out[0] = 1;
   out[1] = 0x2a;
   out.set(name, 2);
   return out;
+}
+
+function isWildcard(node: TreeNode): boolean {
+  return node.name[0] === 1 && node.name[1] === 0x2a;
 }
 
 /** Where the types of records that trigger additional-section processing keep their target. */
@@ -39,125 +46,309 @@ function additionalTarget(type: number, rdata: Uint8Array): Uint8Array | null {
   return null;
 }
 
+/** Proof records collected for one response's authority section, each node once. */
+class Proofs {
+  readonly placed: PlacedRRset[] = [];
+  private readonly seen = new Set<TreeNode>();
+  add(node: TreeNode, type: number): void {
+    if (this.seen.has(node)) return;
+    this.seen.add(node);
+    const set = node.rrsets.get(type);
+    if (!set) return;
+    this.placed.push({ rrset: set, section: SECTION_AUTHORITY, ownerIsQname: false });
+    const sig = node.sigs.get(type);
+    if (sig) this.placed.push({ rrset: sig, section: SECTION_AUTHORITY, ownerIsQname: false, sig: true });
+  }
+}
+
+/** Fragment ids (1-based, 0 = none) a node record carries for the proofs about its name. */
+export interface NodeProofs {
+  proof: number;
+  proof2: number;
+  wildcard: number;
+}
+
 export class TemplateFactory {
   private readonly tree: ZoneTree;
+  readonly denial: Denial;
   private readonly negativeSoa: RRset;
-  private nodataGroup: Group | null = null;
-  private nxdomainGroup: Group | null = null;
-  private readonly referralGroups = new Map<TreeNode, Group>();
+  private readonly negativeSoaSig: RRset | undefined;
+  private readonly shared = new Map<string, Group>();
+  /** Fragment id of each NSEC or NSEC3 owner node. */
+  private readonly fragmentId = new Map<TreeNode, number>();
 
-  constructor(tree: ZoneTree) {
+  constructor(tree: ZoneTree, denial: Denial) {
     this.tree = tree;
+    this.denial = denial;
     const soa = tree.soa;
     const rdata = soa.rdatas[0];
     const m = nameLength(rdata, 0);
     const r = nameLength(rdata, m);
     const minimum = new DataView(rdata.buffer, rdata.byteOffset + m + r + 16, 4).getUint32(0);
     // RFC 2308 §5: the negative TTL is the lower of the SOA's TTL and its MINIMUM field.
-    this.negativeSoa = { ...soa, ttl: Math.min(soa.ttl, minimum) };
+    const ttl = Math.min(soa.ttl, minimum);
+    this.negativeSoa = { ...soa, ttl };
+    const sig = tree.apex.sigs.get(TYPE_SOA);
+    this.negativeSoaSig = sig ? { ...sig, ttl } : undefined;
+    denial.nsecChain.forEach((n, i) => this.fragmentId.set(n, i + 1));
+    denial.nsec3Chain.forEach((e, i) => this.fragmentId.set(e.node, i + 1));
   }
 
-  private soaAuthority(): PlacedRRset {
-    return { rrset: this.negativeSoa, section: SECTION_AUTHORITY, ownerIsQname: false };
+  private once(key: string, make: () => Group): Group {
+    let g = this.shared.get(key);
+    if (!g) {
+      g = make();
+      this.shared.set(key, g);
+    }
+    return g;
   }
 
-  nodata(): Group {
-    this.nodataGroup ??= [writeTemplate({
-      nominal: belowName(this.tree.apex.name), belowMode: true, rcode: RCODE_NOERROR, aa: true,
-      rrsets: [this.soaAuthority()],
-    })];
-    return this.nodataGroup;
+  /** The RRset, then its signatures when DNSSEC records are wanted. */
+  private withSig(node: TreeNode, set: RRset, section: number, ownerIsQname: boolean, dnssec: boolean, owner?: WireName): PlacedRRset[] {
+    const rrset = owner ? { ...set, owner } : set;
+    const out: PlacedRRset[] = [{ rrset, section, ownerIsQname }];
+    const sig = dnssec ? node.sigs.get(set.type) : undefined;
+    if (sig) out.push({ rrset: owner ? { ...sig, owner } : sig, section, ownerIsQname, sig: true });
+    return out;
   }
 
-  nxdomain(): Group {
-    this.nxdomainGroup ??= [writeTemplate({
-      nominal: belowName(this.tree.apex.name), belowMode: true, rcode: RCODE_NXDOMAIN, aa: true,
-      rrsets: [this.soaAuthority()],
-    })];
-    return this.nxdomainGroup;
+  private soaAuthority(dnssec: boolean): PlacedRRset[] {
+    const out: PlacedRRset[] = [{ rrset: this.negativeSoa, section: SECTION_AUTHORITY, ownerIsQname: false }];
+    if (dnssec && this.negativeSoaSig) {
+      out.push({ rrset: this.negativeSoaSig, section: SECTION_AUTHORITY, ownerIsQname: false, sig: true });
+    }
+    return out;
+  }
+
+  // --- proofs known at compile time -------------------------------------------------------
+
+  private nsecOf(proofs: Proofs, node: TreeNode): void {
+    proofs.add(node, TYPE_NSEC);
+  }
+
+  private nsec3Of(proofs: Proofs, node: TreeNode): void {
+    proofs.add(node, TYPE_NSEC3);
+  }
+
+  /** The fragments a node record carries (see N_PROOF in image/layout.ts). */
+  nodeProofs(node: TreeNode): NodeProofs {
+    const d = this.denial;
+    const id = (n: TreeNode) => this.fragmentId.get(n) ?? 0;
+    if (d.mode === DENIAL_NSEC) {
+      return {
+        proof: id(node.rrsets.has(TYPE_NSEC) ? node : d.nsecCovering(node.name)),
+        proof2: 0,
+        wildcard: id(d.nsecCovering(belowName(node.name))),
+      };
+    }
+    if (d.mode === DENIAL_NSEC3) {
+      const wildcard = id(d.nsec3Covering(belowName(node.name)).node);
+      const match = d.nsec3Matching(node.name);
+      if (match) return { proof: id(match.node), proof2: 0, wildcard };
+      const ce = d.closestEncloserProof(node.name);
+      return { proof: id(ce.encloser.node), proof2: id(ce.nextCloser.node), wildcard };
+    }
+    return { proof: 0, proof2: 0, wildcard: 0 };
+  }
+
+  /** The name exists but has no data of the type: NSEC of the name, or NSEC3 matching it. */
+  private proveNodata(proofs: Proofs, node: TreeNode): void {
+    const d = this.denial;
+    if (d.mode === DENIAL_NSEC) {
+      // An empty non-terminal has no NSEC: the one that covers its name proves it is empty.
+      this.nsecOf(proofs, node.rrsets.has(TYPE_NSEC) ? node : d.nsecCovering(node.name));
+    } else if (d.mode === DENIAL_NSEC3) {
+      const match = d.nsec3Matching(node.name);
+      if (match) {
+        this.nsec3Of(proofs, match.node);
+      } else {
+        // Opt-out (RFC 5155 §7.2.4): closest provable encloser and the covering next closer.
+        const ce = d.closestEncloserProof(node.name);
+        this.nsec3Of(proofs, ce.encloser.node);
+        this.nsec3Of(proofs, ce.nextCloser.node);
+      }
+    }
+  }
+
+  /** The name does not exist: RFC 4035 §3.1.3.2 / RFC 5155 §7.2.2, for a name known now. */
+  private proveNxdomain(proofs: Proofs, name: WireName, ce: TreeNode): void {
+    const d = this.denial;
+    if (d.mode === DENIAL_NSEC) {
+      this.nsecOf(proofs, d.nsecCovering(name));
+      this.nsecOf(proofs, d.nsecCovering(belowName(ce.name)));
+    } else if (d.mode === DENIAL_NSEC3) {
+      const proof = d.closestEncloserProof(name);
+      this.nsec3Of(proofs, proof.encloser.node);
+      this.nsec3Of(proofs, proof.nextCloser.node);
+      this.nsec3Of(proofs, d.nsec3Covering(belowName(proof.encloserName)).node);
+    }
+  }
+
+  /** A wildcard expanded for a name known now: prove no closer match exists. */
+  private proveExpansion(proofs: Proofs, name: WireName, wildcard: TreeNode): void {
+    const d = this.denial;
+    if (d.mode === DENIAL_NSEC) {
+      this.nsecOf(proofs, d.nsecCovering(name));
+    } else if (d.mode === DENIAL_NSEC3) {
+      this.nsec3Of(proofs, d.nsec3Covering(nextCloser(name, parentName(wildcard.name))).node);
+    }
+  }
+
+  /** What the worker adds for a query name answered by a wildcard: no closer match exists. */
+  private expansionProof(dnssec: boolean): number {
+    return dnssec && this.denial.signed ? PROOF_QNAME : 0;
+  }
+
+  private write(spec: Omit<TemplateSpec, 'rrsets'>, parts: PlacedRRset[][]): Uint8Array {
+    return writeTemplate({ ...spec, rrsets: parts.flat() });
+  }
+
+  // --- templates ------------------------------------------------------------------------------
+
+  /** A proof record alone, appended by workers after the authority section. */
+  fragment(node: TreeNode, type: number): Uint8Array {
+    const proofs = new Proofs();
+    proofs.add(node, type);
+    return writeTemplate({ nominal: ROOT, belowMode: false, rcode: 0, aa: false, rrsets: proofs.placed });
   }
 
   /** A/AAAA of in-zone targets of NS, MX and SRV records (RFC 1035 §3.3 additional processing). */
-  private additionals(sets: RRset[], seen: Set<string>): PlacedRRset[] {
+  private additionals(sets: RRset[], dnssec: boolean): PlacedRRset[] {
     const out: PlacedRRset[] = [];
+    const seen = new Set<string>();
     for (const set of sets) {
       for (const rdata of set.rdatas) {
         const target = additionalTarget(set.type, rdata);
         if (!target) continue;
         const node = this.tree.get(lowerName(target));
         if (!node) continue;
+        // Glue is not signed; authoritative addresses carry their signatures.
+        const signed = dnssec && !node.occludedBy && !node.isCut;
         for (const type of [TYPE_A, TYPE_AAAA]) {
           const rr = node.rrsets.get(type);
           const key = `${node.key}/${type}`;
           if (!rr || seen.has(key)) continue;
           seen.add(key);
-          out.push({ rrset: rr, section: SECTION_ADDITIONAL, ownerIsQname: false });
+          out.push(...this.withSig(node, rr, SECTION_ADDITIONAL, false, signed));
         }
       }
     }
     return out;
   }
 
+  /**
+   * NODATA at an existing name, or at the wildcard that answers for the query name. The proofs
+   * come from the node record (PROOF_NODE), so one template serves every name.
+   */
+  nodata(dnssec: boolean, wildcard: boolean): Group {
+    if (!dnssec || !this.denial.signed) {
+      return this.once('nodata', () => [this.write({
+        nominal: belowName(this.tree.apex.name), belowMode: true, rcode: RCODE_NOERROR, aa: true,
+      }, [this.soaAuthority(false)])]);
+    }
+    // RFC 5155 §7.2.5: a wildcard NODATA under NSEC3 also shows the closest encloser.
+    let proof = PROOF_NODE;
+    if (wildcard) proof |= PROOF_QNAME | (this.denial.mode === DENIAL_NSEC3 ? PROOF_ENCLOSER : 0);
+    return this.once(`nodata/${proof}`, () => [this.write({
+      nominal: belowName(this.tree.apex.name), belowMode: true, rcode: RCODE_NOERROR, aa: true, proof,
+    }, [this.soaAuthority(true)])]);
+  }
+
+  /** NXDOMAIN for any name that does not exist; the proofs depend on it and are added by workers. */
+  nxdomain(dnssec: boolean): Group {
+    const signed = dnssec && this.denial.signed;
+    const proof = !signed ? 0 : PROOF_QNAME | PROOF_ENCLOSER_WILDCARD
+      | (this.denial.mode === DENIAL_NSEC3 ? PROOF_ENCLOSER : 0);
+    return this.once(`nxdomain/${proof}`, () => [this.write({
+      nominal: belowName(this.tree.apex.name), belowMode: true, rcode: RCODE_NXDOMAIN, aa: true, proof,
+    }, [this.soaAuthority(signed)])]);
+  }
+
   /** The node's own RRset, with as many record orders as round-robin wants. */
-  positive(node: TreeNode, type: number, wildcard: boolean): Group {
+  positive(node: TreeNode, type: number, dnssec: boolean): Group {
+    if (type === TYPE_RRSIG) return this.signatures(node, dnssec);
     const rrset = node.rrsets.get(type)!;
-    const nominal = wildcard ? node.name : node.name;
-    const orders = rotations(rrset);
-    return orders.map((rdatas) => {
-      const answer: PlacedRRset = { rrset, section: SECTION_ANSWER, ownerIsQname: true, rdatas };
-      return writeTemplate({
-        nominal, belowMode: wildcard, rcode: RCODE_NOERROR, aa: true,
-        rrsets: [answer, ...this.additionals([rrset], new Set())],
-      });
+    const wildcard = isWildcard(node);
+    // Knot sends a wildcard's NSEC without proving the expansion.
+    const proof = wildcard && type !== TYPE_NSEC ? this.expansionProof(dnssec) : 0;
+    return rotations(rrset).map((rdatas) => {
+      const answer = this.withSig(node, rrset, SECTION_ANSWER, true, dnssec);
+      answer[0] = { ...answer[0], rdatas };
+      return this.write({
+        nominal: node.name, belowMode: wildcard, rcode: RCODE_NOERROR, aa: true,
+        proof,
+      }, [answer, this.additionals([rrset], dnssec)]);
     });
   }
 
   /**
-   * Follow the node's CNAME inside the zone. `qtype` null gives the chain for every type the
-   * end of the chain does not have. Returns the template and the end node (to know its types).
+   * QTYPE=RRSIG: like ANY, one RRset — Knot sends the signatures of the lowest covered type,
+   * with their own TTL.
    */
-  cnameChain(node: TreeNode, qtype: number | null, wildcard: boolean): Group {
-    const rrsets: PlacedRRset[] = [];
-    const cname = node.rrsets.get(TYPE_CNAME)!;
-    rrsets.push({ rrset: cname, section: SECTION_ANSWER, ownerIsQname: true });
+  private signatures(node: TreeNode, dnssec: boolean): Group {
+    const lowest = Math.min(...node.sigs.keys());
+    const sets = Number.isFinite(lowest) ? [node.sigs.get(lowest)!] : [];
+    if (sets.length === 0) return this.nodata(dnssec, isWildcard(node));
+    return [this.write({
+      nominal: node.name, belowMode: isWildcard(node), rcode: RCODE_NOERROR, aa: true,
+      proof: isWildcard(node) ? this.expansionProof(dnssec) : 0,
+    }, [sets.map((rrset) => ({ rrset, section: SECTION_ANSWER, ownerIsQname: true }))])];
+  }
+
+  /**
+   * Follow the node's CNAME inside the zone. `qtype` null gives the chain for every type the
+   * end of the chain does not have.
+   */
+  cnameChain(node: TreeNode, qtype: number | null, dnssec: boolean): Group {
+    const wildcard = isWildcard(node);
+    const answer = this.withSig(node, node.rrsets.get(TYPE_CNAME)!, SECTION_ANSWER, true, dnssec);
+    const proofs = new Proofs();
+    const negative: PlacedRRset[] = [];
+    const finals: RRset[] = [];
     let rcode = RCODE_NOERROR;
     const visited = new Set<TreeNode>([node]);
-    let target = cname.rdatas[0];
-    const tail: PlacedRRset[] = [];
-    const answers: RRset[] = [];
+    let target = node.rrsets.get(TYPE_CNAME)!.rdatas[0];
     for (let step = 0; step < MAX_CHAIN; step++) {
       const r = this.tree.resolve(target);
       if (r.kind === 'outside' || r.kind === 'referral' || r.kind === 'dname') break;
+      const owner = lowerName(target);
       if (r.kind === 'nxdomain') {
         rcode = RCODE_NXDOMAIN;
-        tail.push(this.soaAuthority());
+        negative.push(...this.soaAuthority(dnssec));
+        if (dnssec) this.proveNxdomain(proofs, owner, this.closestEncloser(owner));
         break;
       }
       const n = r.node;
       if (visited.has(n)) break; // a loop: what was written so far is the answer
       visited.add(n);
-      const owner = lowerName(target);
+      if (dnssec && r.wildcard) this.proveExpansion(proofs, owner, n);
       const next = n.rrsets.get(TYPE_CNAME);
       if (next) {
-        const set = { ...next, owner };
-        rrsets.push({ rrset: set, section: SECTION_ANSWER, ownerIsQname: false });
+        answer.push(...this.withSig(n, next, SECTION_ANSWER, false, dnssec, owner));
         target = next.rdatas[0];
         continue;
       }
       const found = qtype === null ? undefined : n.rrsets.get(qtype);
       if (found) {
-        const set = { ...found, owner };
-        rrsets.push({ rrset: set, section: SECTION_ANSWER, ownerIsQname: false });
-        answers.push(set);
+        answer.push(...this.withSig(n, found, SECTION_ANSWER, false, dnssec, owner));
+        finals.push(found);
       } else {
-        tail.push(this.soaAuthority());
+        negative.push(...this.soaAuthority(dnssec));
+        if (dnssec) this.proveNodata(proofs, n);
       }
       break;
     }
-    const all = [...rrsets, ...tail, ...this.additionals(answers, new Set())];
-    return [writeTemplate({
-      nominal: node.name, belowMode: wildcard, rcode, aa: true, rrsets: all,
-    })];
+    return [this.write({
+      nominal: node.name, belowMode: wildcard, rcode, aa: true,
+      proof: wildcard ? this.expansionProof(dnssec) : 0,
+    }, [answer, negative, proofs.placed, this.additionals(finals, dnssec)])];
+  }
+
+  private closestEncloser(name: WireName): TreeNode {
+    for (let n = parentName(name); ; n = parentName(n)) {
+      const node = this.tree.get(n);
+      if (node) return node;
+    }
   }
 
   /** The node a CNAME chain from `node` ends at, if it ends inside the zone on data. */
@@ -175,66 +366,67 @@ export class TemplateFactory {
     return null;
   }
 
-  /** Referral to the child zone at `cut`, for the cut's own name or (below) any name under it. */
-  referral(cut: TreeNode, below: boolean): Group {
-    if (below) {
-      const cached = this.referralGroups.get(cut);
-      if (cached) return cached;
-    }
-    const ns = cut.rrsets.get(TYPE_NS)!;
-    const seen = new Set<string>();
-    const group = [writeTemplate({
-      nominal: below ? belowName(cut.name) : cut.name, belowMode: below, rcode: RCODE_NOERROR,
-      aa: false,
-      rrsets: [
-        { rrset: ns, section: SECTION_AUTHORITY, ownerIsQname: !below },
-        ...this.additionals([ns], seen),
-      ],
-    })];
-    if (below) this.referralGroups.set(cut, group);
-    return group;
+  /**
+   * Referral to the child zone at `cut`, for the cut's own name or (below) any name under it.
+   * With DNSSEC: the DS RRset and its signature, or the proof that there is no DS.
+   */
+  referral(cut: TreeNode, below: boolean, dnssec: boolean): Group {
+    return this.once(`referral/${cut.key}/${below}/${dnssec}`, () => {
+      const ns = cut.rrsets.get(TYPE_NS)!;
+      const authority: PlacedRRset[] = [{ rrset: ns, section: SECTION_AUTHORITY, ownerIsQname: !below }];
+      const proofs = new Proofs();
+      if (dnssec) {
+        const ds = cut.rrsets.get(TYPE_DS);
+        if (ds) authority.push(...this.withSig(cut, ds, SECTION_AUTHORITY, !below, true));
+        else this.proveNodata(proofs, cut);
+      }
+      return [this.write({
+        nominal: below ? belowName(cut.name) : cut.name, belowMode: below, rcode: RCODE_NOERROR, aa: false,
+      }, [authority, proofs.placed, this.additionals([ns], false)])];
+    });
   }
 
-  /** RFC 8482: one RRset answers ANY over UDP. */
-  anyMinimal(node: TreeNode, wildcard: boolean): Group {
+  /**
+   * RFC 8482 §4.1: one RRset answers ANY, over UDP and TCP alike, with its additional records
+   * (as Knot does: the lowest type code, never RRSIG or NSEC).
+   */
+  any(node: TreeNode, dnssec: boolean): Group {
     const set = pickMinimalAny(node);
-    if (!set) return this.nodata();
-    return [writeTemplate({
-      nominal: node.name, belowMode: wildcard, rcode: RCODE_NOERROR, aa: true,
-      rrsets: [{ rrset: set, section: SECTION_ANSWER, ownerIsQname: true }],
-    })];
-  }
-
-  /** Every RRset of the node, for ANY over TCP. */
-  anyFull(node: TreeNode, wildcard: boolean): Group {
-    const sets = [...node.rrsets.values()].sort((a, b) => a.type - b.type);
-    if (sets.length === 0) return this.nodata();
-    return [writeTemplate({
-      nominal: node.name, belowMode: wildcard, rcode: RCODE_NOERROR, aa: true,
-      rrsets: sets.map((rrset) => ({ rrset, section: SECTION_ANSWER, ownerIsQname: true })),
-    })];
+    if (!set) return this.nodata(dnssec, isWildcard(node));
+    return [this.write({
+      nominal: node.name, belowMode: isWildcard(node), rcode: RCODE_NOERROR, aa: true,
+      proof: isWildcard(node) ? this.expansionProof(dnssec) : 0,
+    }, [this.withSig(node, set, SECTION_ANSWER, true, dnssec), this.additionals([set], dnssec)])];
   }
 
   /** The DNAME RRset for names below `node`; the worker appends the synthesized CNAME. */
-  dname(node: TreeNode, dname: RRset): Group {
-    return [writeTemplate({
+  dname(node: TreeNode, dname: RRset, dnssec: boolean): Group {
+    return [this.write({
       nominal: belowName(node.name), belowMode: true, rcode: RCODE_NOERROR, aa: true,
-      rrsets: [{ rrset: dname, section: SECTION_ANSWER, ownerIsQname: false }],
-    })];
+    }, [this.withSig(node, dname, SECTION_ANSWER, false, dnssec)])];
   }
 
   /** DS at a delegation point is the parent's data (RFC 4035 §3.1.4.1). */
-  delegationDs(cut: TreeNode): Group {
-    return cut.rrsets.has(TYPE_DS) ? this.positive(cut, TYPE_DS, false) : this.nodata();
+  delegationDs(cut: TreeNode, dnssec: boolean): Group {
+    return cut.rrsets.has(TYPE_DS) ? this.positive(cut, TYPE_DS, dnssec) : this.nodata(dnssec, false);
   }
+}
+
+/** The ancestor of `name` one label below `encloser` (RFC 5155 §1.3 "next closer name"). */
+function nextCloser(name: WireName, encloser: WireName): WireName {
+  let n = name;
+  while (n.length > 0) {
+    const p = parentName(n);
+    if (p.length === encloser.length) return n;
+    n = p;
+  }
+  return name;
 }
 
 function pickMinimalAny(node: TreeNode): RRset | undefined {
   let best: RRset | undefined;
   for (const set of node.rrsets.values()) {
     if (set.type === TYPE_RRSIG || set.type === TYPE_NSEC) continue;
-    // Prefer the SOA at the apex, else the lowest type code: stable and usually small.
-    if (set.type === TYPE_SOA) return set;
     if (!best || set.type < best.type) best = set;
   }
   return best;

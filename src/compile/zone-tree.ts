@@ -3,7 +3,9 @@
 
 import type { ResourceRecord, WireName, Zone } from '../zone/model.ts';
 import { isSubdomain, lowerName, parentName } from '../zone/name.ts';
-import { TYPE_CNAME, TYPE_DNAME, TYPE_NS, TYPE_SOA, CLASS_IN } from '../zone/types.ts';
+import {
+  TYPE_CNAME, TYPE_DNAME, TYPE_NS, TYPE_NSEC3, TYPE_RRSIG, TYPE_SOA, CLASS_IN,
+} from '../zone/types.ts';
 
 export interface RRset {
   /** Lowercased owner. */
@@ -17,6 +19,8 @@ export interface TreeNode {
   name: WireName;
   key: string;
   rrsets: Map<number, RRset>;
+  /** RRSIG records split by the type they cover. */
+  sigs: Map<number, RRset>;
   parent: TreeNode | null;
   isApex: boolean;
   /** Has NS and is not the apex: a delegation point. */
@@ -50,6 +54,11 @@ export type Resolution =
 export class ZoneTree {
   readonly apex: TreeNode;
   readonly nodes = new Map<string, TreeNode>();
+  /**
+   * NSEC3 records and their signatures live apart: their owners are hashes, not names of the
+   * zone (RFC 5155 §7.2.8 — a query for one is answered as for any name that does not exist).
+   */
+  readonly nsec3Nodes = new Map<string, TreeNode>();
   readonly soa: RRset;
   readonly recordCount: number;
 
@@ -72,28 +81,23 @@ export class ZoneTree {
 
   private add(rr: ResourceRecord): void {
     const owner = lowerName(rr.owner);
-    const node = this.nodeFor(owner);
-    let set = node.rrsets.get(rr.type);
-    if (!set) {
-      set = { owner, type: rr.type, ttl: rr.ttl, rdatas: [] };
-      node.rrsets.set(rr.type, set);
-    } else if (rr.ttl < set.ttl) {
-      // RFC 2181 §5.2: one TTL per RRset; `check` reports the mismatch, serving uses the lowest.
-      set.ttl = rr.ttl;
+    const covered = rr.type === TYPE_RRSIG && rr.rdata.length >= 2 ? (rr.rdata[0] << 8) | rr.rdata[1] : 0;
+    const apart = rr.type === TYPE_NSEC3 || covered === TYPE_NSEC3;
+    const node = this.nodeFor(owner, apart ? this.nsec3Nodes : this.nodes);
+    if (addTo(node.rrsets, rr.type, owner, rr.type, rr) && covered !== 0) {
+      addTo(node.sigs, covered, owner, TYPE_RRSIG, rr);
     }
-    for (const r of set.rdatas) if (sameBytes(r, rr.rdata)) return;
-    set.rdatas.push(rr.rdata);
   }
 
-  private nodeFor(lowered: WireName): TreeNode {
+  private nodeFor(lowered: WireName, map = this.nodes): TreeNode {
     const key = nameKey(lowered);
-    let node = this.nodes.get(key);
+    let node = map.get(key);
     if (!node) {
       node = {
-        name: lowered, key, rrsets: new Map(), parent: null, isApex: false, isCut: false,
-        occludedBy: null, isEnt: false, wildcard: null, index: 0,
+        name: lowered, key, rrsets: new Map(), sigs: new Map(), parent: null, isApex: false,
+        isCut: false, occludedBy: null, isEnt: false, wildcard: null, index: 0,
       };
-      this.nodes.set(key, node);
+      map.set(key, node);
     }
     return node;
   }
@@ -163,6 +167,21 @@ export class ZoneTree {
   static cname(node: TreeNode): RRset | undefined {
     return node.rrsets.get(TYPE_CNAME);
   }
+}
+
+/** Adds a record to the RRset under `key`; false when the same record was there already. */
+function addTo(map: Map<number, RRset>, key: number, owner: WireName, type: number, rr: ResourceRecord): boolean {
+  let set = map.get(key);
+  if (!set) {
+    set = { owner, type, ttl: rr.ttl, rdatas: [] };
+    map.set(key, set);
+  } else if (rr.ttl < set.ttl) {
+    // RFC 2181 §5.2: one TTL per RRset; `check` reports the mismatch, serving uses the lowest.
+    set.ttl = rr.ttl;
+  }
+  for (const r of set.rdatas) if (sameBytes(r, rr.rdata)) return false;
+  set.rdatas.push(rr.rdata);
+  return true;
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -25,7 +25,9 @@
 //   +2  ancount     +3 nscount     +4 arcount
 //   +5  bodyLen     bytes of body (answer, authority and additional sections)
 //   +6  relocCount  +7 cutCount
-//   +8  relocCount × u16  body offsets of compression pointers that move by
+//   +8  proof       PROOF_* bits: fragments the worker adds after the authority section
+//   +9  split       body offset where the additional section starts (fragments go there)
+//   +10 relocCount × u16  body offsets of compression pointers that move by
 //                         delta = (query's qname length − nominalLen); pointers to the
 //                         question name itself (0xC00C) never move and are not listed
 //   then cutCount × 4 u16: {bodyLen, ancount, nscount, arcount | CUT_TC} — the places where
@@ -43,13 +45,24 @@
 //   N_HASH      hashName of the name
 //   N_TYPES     offset of the type table (qtype → template group)
 //   N_DEFAULT   group for a qtype not in the table (NODATA, CNAME chain, referral)
-//   N_ANY       group for QTYPE=ANY over UDP (RFC 8482 minimal)
-//   N_ANY_TCP   group for QTYPE=ANY over TCP (all RRsets)
+//   N_ANY       group for QTYPE=ANY (RFC 8482: one RRset, over UDP and TCP, as Knot does)
 //   N_BELOW     group for names below this node that do not exist (NXDOMAIN, referral, DNAME)
 //   N_WILDCARD  node index + 1 of `*.<this>`, 0 if none
 //   N_DNAME     offset of a DNAME record {u32 ttl, u32 target offset, u32 target length}, 0 if none
 //   N_DEFAULT_DO, N_ANY_DO, N_BELOW_DO   the same with DNSSEC records (DO=1)
-//   (one spare word)
+//   N_PROOF, N_PROOF2  fragments proving this name has no data of a type: its NSEC (or the one
+//               covering an empty non-terminal), its matching NSEC3, or an opt-out proof
+//   N_WILD_PROOF  fragment denying `*.<this>`: the NSEC or NSEC3 covering it
+//
+// Fragments are proof templates (an NSEC or NSEC3 RRset and its RRSIG, authority section,
+// written for nominal name `.`), appended by workers where a template's PROOF_* bits ask.
+// Fragment ids are 1-based indexes into the fragment table (u32 count, count × u32 offset).
+//
+// NSEC table: u32 count, then count × {u32 key offset, u32 key length, u32 fragment id}, in
+// canonical order; a key is the owner's labels right to left, each [length][bytes], so a
+// query name is compared without allocation.
+// NSEC3 table: u32 count, u32 iterations, u32 salt offset, u32 salt length, then
+// count × {u32 hash offset (20 bytes), u32 fragment id}, in hash order.
 
 export const IMAGE_MAGIC = 0x4e524750; // 'PGRN'
 export const IMAGE_VERSION = 1;
@@ -66,7 +79,15 @@ export const H_NODE_COUNT = 8;
 export const H_SERIAL = 9;
 export const H_FLAGS = 10;
 export const H_RECORDS = 11;
+export const H_DENIAL = 12;
+export const H_FRAGMENTS = 13;
+export const H_NSEC_TABLE = 14;
+export const H_NSEC3_TABLE = 15;
 export const HEADER_WORDS = 16;
+
+export const DENIAL_NONE = 0;
+export const DENIAL_NSEC = 1;
+export const DENIAL_NSEC3 = 2;
 
 export const IMAGE_SIGNED = 1;
 export const IMAGE_NSEC3 = 2;
@@ -77,14 +98,16 @@ export const N_HASH = 2;
 export const N_TYPES = 3;
 export const N_DEFAULT = 4;
 export const N_ANY = 5;
-export const N_ANY_TCP = 6;
-export const N_BELOW = 7;
-export const N_WILDCARD = 8;
-export const N_DNAME = 9;
-export const N_DEFAULT_DO = 10;
-export const N_ANY_DO = 11;
-export const N_BELOW_DO = 12;
-export const NODE_WORDS = 16;
+export const N_BELOW = 6;
+export const N_WILDCARD = 7;
+export const N_DNAME = 8;
+export const N_DEFAULT_DO = 9;
+export const N_ANY_DO = 10;
+export const N_BELOW_DO = 11;
+export const N_PROOF = 12;
+export const N_PROOF2 = 13;
+export const N_WILD_PROOF = 14;
+export const NODE_WORDS = 15;
 
 /** Node answers for its own data (flag absent: it is a cut or sits below one / a DNAME). */
 export const NODE_AUTH = 1;
@@ -102,9 +125,20 @@ export const T_AR = 4;
 export const T_BODYLEN = 5;
 export const T_RELOCS = 6;
 export const T_CUTS = 7;
-export const T_HEADER_U16 = 8;
+export const T_PROOF = 8;
+export const T_SPLIT = 9;
+export const T_HEADER_U16 = 10;
 export const T_AA = 0x100;
 export const CUT_TC = 0x8000;
+
+/** Add the answering node's N_PROOF and N_PROOF2 fragments. */
+export const PROOF_NODE = 1;
+/** Add the closest encloser's N_PROOF (its matching NSEC3). */
+export const PROOF_ENCLOSER = 2;
+/** Add the closest encloser's N_WILD_PROOF (no wildcard below it). */
+export const PROOF_ENCLOSER_WILDCARD = 4;
+/** Search at query time: NSEC covering the query name, or NSEC3 covering its next closer. */
+export const PROOF_QNAME = 8;
 
 /** Compression targets stay below this so a pointer moved by any delta (≤ 255) stays valid. */
 export const MAX_POINTER_TARGET = 0x3f00 - 256;

@@ -22,6 +22,8 @@ export interface PoolOptions {
   log: Logger;
   /** The generation a (re)started worker must serve from its first packet. */
   currentZones: () => ZoneSet;
+  /** The worker thread's module; tests substitute one that misbehaves on cue. */
+  script?: URL;
 }
 
 interface Slot {
@@ -126,7 +128,7 @@ export class WorkerPool {
       tcp: this.options.tcp,
       zones,
     };
-    const worker = new Worker(WORKER_SCRIPT, { workerData: init, name: `peregrine-worker-${slot.index}` });
+    const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: init, name: `peregrine-worker-${slot.index}` });
     slot.worker = worker;
     slot.listening = false;
     slot.startedAt = Date.now();
@@ -167,12 +169,16 @@ export class WorkerPool {
       worker.on('exit', (code) => {
         if (slot.worker === worker) slot.worker = null;
         slot.listening = false;
-        if (!settled) {
+        const neverListened = !settled;
+        if (neverListened) {
           settled = true;
           reject(new Error(fatal ?? `worker ${slot.index} exited with code ${code} before listening`));
         }
-        // During start-up an exit means the configuration cannot work: start() fails instead.
-        if (this.running && !this.stopping) this.scheduleRestart(slot, code);
+        if (this.stopping) return;
+        // A worker that cannot even start during start-up means the configuration cannot
+        // work: start() fails instead. Any other exit is a crash to recover from.
+        if (neverListened && !this.running) return;
+        this.scheduleRestart(slot, code);
       });
     });
   }

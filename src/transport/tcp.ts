@@ -17,7 +17,17 @@ export interface TcpListener {
   close(graceMs?: number): Promise<void>;
 }
 
-export function listenTcp(address: ListenAddress, engine: Answerer, options: TcpOptions): Promise<TcpListener> {
+export interface TcpHooks {
+  onEngineError?: (err: unknown) => void;
+  onServerError?: (err: Error) => void;
+}
+
+export function listenTcp(
+  address: ListenAddress,
+  engine: Answerer,
+  options: TcpOptions,
+  hooks: TcpHooks = {},
+): Promise<TcpListener> {
   // Responses are built at offset 2 so the length prefix goes in front without a second copy.
   // One scratch per listener is enough: answers are produced synchronously, one at a time.
   const scratch = Buffer.allocUnsafe(2 + ENGINE_OUT);
@@ -25,7 +35,7 @@ export function listenTcp(address: ListenAddress, engine: Answerer, options: Tcp
   const open = new Set<Connection>();
 
   const server = net.createServer({ noDelay: true }, (socket) => {
-    const conn = new Connection(socket, engine, scratch, out, options.idleTimeoutMs);
+    const conn = new Connection(socket, engine, scratch, out, options.idleTimeoutMs, hooks);
     open.add(conn);
     socket.once('close', () => open.delete(conn));
   });
@@ -37,7 +47,7 @@ export function listenTcp(address: ListenAddress, engine: Answerer, options: Tcp
     server.listen({ host: address.host, port: address.port, reusePort: true, exclusive: true }, () => {
       server.off('error', reject);
       // A listener error after start (rare: EMFILE on accept) must not kill the worker.
-      server.on('error', () => {});
+      server.on('error', (err) => hooks.onServerError?.(err));
       resolve({
         address,
         get connections() {
@@ -55,13 +65,15 @@ class Connection {
   private readonly engine: Answerer;
   private readonly scratch: Buffer;
   private readonly out: Buffer;
+  private readonly hooks: TcpHooks;
   private readonly decoder = new TcpFrameDecoder();
   /** Set once we stop reading (bad prefix or shutdown); later queries are ignored. */
   private closing = false;
   private readonly onMessage = (query: Uint8Array): void => this.answer(query);
 
-  constructor(socket: net.Socket, engine: Answerer, scratch: Buffer, out: Buffer, idleTimeoutMs: number) {
+  constructor(socket: net.Socket, engine: Answerer, scratch: Buffer, out: Buffer, idleTimeoutMs: number, hooks: TcpHooks) {
     this.socket = socket;
+    this.hooks = hooks;
     this.engine = engine;
     this.scratch = scratch;
     this.out = out;
@@ -98,7 +110,16 @@ class Connection {
   }
 
   private answer(query: Uint8Array): void {
-    const len = this.engine.answer(query, query.length, this.out, true);
+    if (this.closing) return;
+    let len: number;
+    try {
+      len = this.engine.answer(query, query.length, this.out, true);
+    } catch (err) {
+      // An engine bug must not take the worker down; this client loses its connection.
+      this.hooks.onEngineError?.(err);
+      this.shutdown();
+      return;
+    }
     if (len <= 0) return;
     const scratch = this.scratch;
     scratch[0] = len >> 8;

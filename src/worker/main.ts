@@ -65,7 +65,10 @@ async function start(): Promise<void> {
       // A `stop` that arrived while we were binding has already closed the earlier listeners.
       if (stopping) return void (await u.close());
       udp.push(u);
-      const t = await listenTcp(address, engine, init.tcp);
+      const t = await listenTcp(address, engine, init.tcp, {
+        onEngineError: reportEngineError,
+        onServerError: reportSocketError,
+      });
       if (stopping) return void (await t.close());
       tcp.push(t);
     } catch (err) {

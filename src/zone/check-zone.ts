@@ -6,30 +6,37 @@
 import { ZoneDataError } from '../errors.ts';
 import type { ResourceRecord, WireName, Zone } from './model.ts';
 import { isSubdomain, nameLength, nameToText } from './name.ts';
+import { NameIndex } from './name-index.ts';
 import {
   TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_DNAME, TYPE_NS, TYPE_NSEC, TYPE_RRSIG, TYPE_SOA, typeToText,
 } from './types.ts';
-
-interface Node {
-  name: WireName;
-  /** Indexes into zone.records, in source order. */
-  recs: number[];
-}
-
-/** Map key for a name: its lowercased wire bytes as a string. */
-function keyOf(name: Uint8Array, start = 0, end = name.length): string {
-  let s = '';
-  for (let i = start; i < end; i++) {
-    const c = name[i];
-    s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
-  }
-  return s;
-}
 
 function where(rr: ResourceRecord, other: ResourceRecord): string {
   return other.source.file === rr.source.file ? `line ${other.source.line}` : `${other.source.file}:${other.source.line}`;
 }
 
+/** RRset identity within a node: (type, class), and for RRSIG the covered type as well. */
+function setKeyOf(rr: ResourceRecord): number {
+  if (rr.type === TYPE_RRSIG && rr.rdata.length >= 2) return -1 - (((rr.rdata[0] << 8) | rr.rdata[1]) * 65536 + rr.class);
+  return rr.type * 65536 + rr.class;
+}
+
+function isWholeName(b: Uint8Array): boolean {
+  try {
+    return nameLength(b, 0) === b.length;
+  } catch {
+    return false;
+  }
+}
+
+const CUT = 1;
+const DNAME = 2;
+const ADDR = 4;
+
+/**
+ * Check a zone; returns every problem found (empty if the zone is servable). Problems that
+ * belong to no record (a missing SOA) are reported at line 0 of the zone's first file.
+ */
 export function checkZone(zone: Zone): ZoneDataError[] {
   const errors: ZoneDataError[] = [];
   const recs = zone.records;
@@ -40,29 +47,33 @@ export function checkZone(zone: Zone): ZoneDataError[] {
     else errors.push(new ZoneDataError(message, rr.source.file, rr.source.line));
   };
 
-  // Group by owner.
-  const nodes = new Map<string, Node>();
-  for (let i = 0; i < recs.length; i++) {
-    const k = keyOf(recs[i].owner);
-    const n = nodes.get(k);
-    if (n === undefined) nodes.set(k, { name: recs[i].owner, recs: [i] });
-    else n.recs.push(i);
-  }
-  const originKey = keyOf(origin);
-  const apex = nodes.get(originKey);
+  // Group by owner: node ids from a name index, then records per node in CSR form.
+  const index = new NameIndex();
+  const nodeOf = new Int32Array(recs.length);
+  for (let i = 0; i < recs.length; i++) nodeOf[i] = index.add(recs[i].owner);
+  const nNodes = index.size;
+  const start = new Int32Array(nNodes + 1);
+  for (let i = 0; i < recs.length; i++) start[nodeOf[i] + 1]++;
+  for (let k = 0; k < nNodes; k++) start[k + 1] += start[k];
+  const list = new Int32Array(recs.length);
+  const fill = start.slice(0, nNodes);
+  for (let i = 0; i < recs.length; i++) list[fill[nodeOf[i]]++] = i; // source order within a node
+  const nodeName = (k: number): WireName => recs[list[start[k]]].owner;
+  const apexId = index.get(origin);
 
   // Owners outside the zone (once per owner name).
-  for (const n of nodes.values()) {
-    if (!isSubdomain(n.name, origin)) {
-      err(recs[n.recs[0]], `${nameToText(n.name)} is outside the zone ${originText}`);
+  for (let k = 0; k < nNodes; k++) {
+    if (!isSubdomain(nodeName(k), origin)) {
+      err(recs[list[start[k]]], `${nameToText(nodeName(k))} is outside the zone ${originText}`);
     }
   }
 
   // SOA: exactly one, at the apex.
   let soa: ResourceRecord | null = null;
-  for (const rr of recs) {
+  for (let i = 0; i < recs.length; i++) {
+    const rr = recs[i];
     if (rr.type !== TYPE_SOA) continue;
-    if (keyOf(rr.owner) !== originKey) {
+    if (nodeOf[i] !== apexId) {
       err(rr, `SOA record at ${nameToText(rr.owner)} is not at the zone apex ${originText}`);
     } else if (soa === null) {
       soa = rr;
@@ -72,99 +83,110 @@ export function checkZone(zone: Zone): ZoneDataError[] {
   }
   if (soa === null) err(null, `no SOA record at the zone apex ${originText}`);
 
-  // NS at the apex.
-  if (apex === undefined || !apex.recs.some((i) => recs[i].type === TYPE_NS)) {
-    err(soa, `no NS records at the zone apex ${originText}`);
-  }
-
-  // Per node: CNAME rules, DNAME count, RRset TTLs; collect delegations and DNAMEs.
-  const cuts = new Set<string>();
-  const dnames = new Set<string>();
-  for (const [k, n] of nodes) {
+  // Per node: CNAME rules, DNAME count, RRset TTLs; flag delegations, DNAMEs and addresses.
+  const flags = new Uint8Array(nNodes);
+  let anyCut = false;
+  let anyDname = false;
+  let apexNs = false;
+  for (let k = 0; k < nNodes; k++) {
+    const s0 = start[k];
+    const s1 = start[k + 1];
     let cname = -1;
     let other = -1;
     let dname = -1;
-    const rrsets = new Map<number, ResourceRecord>();
-    for (const i of n.recs) {
+    let f = 0;
+    const sets = s1 - s0 > 16 ? new Map<number, ResourceRecord>() : null;
+    for (let j = s0; j < s1; j++) {
+      const i = list[j];
       const rr = recs[i];
       const t = rr.type;
       if (t === TYPE_CNAME) {
-        if (cname >= 0) err(rr, `more than one CNAME record at ${nameToText(n.name)}`);
+        if (cname >= 0) err(rr, `more than one CNAME record at ${nameToText(rr.owner)}`);
         else cname = i;
       } else if (t !== TYPE_RRSIG && t !== TYPE_NSEC) {
         if (other < 0) other = i;
+        if (t === TYPE_A || t === TYPE_AAAA) f |= ADDR;
+        else if (t === TYPE_NS) f |= CUT;
+        else if (t === TYPE_DNAME) {
+          f |= DNAME;
+          if (dname >= 0) err(rr, `more than one DNAME record at ${nameToText(rr.owner)}`);
+          else dname = i;
+        }
       }
-      if (t === TYPE_DNAME) {
-        if (dname >= 0) err(rr, `more than one DNAME record at ${nameToText(n.name)}`);
-        else dname = i;
+      // TTLs within an RRset.
+      const sk = setKeyOf(rr);
+      let first: ResourceRecord | undefined;
+      if (sets !== null) {
+        first = sets.get(sk);
+        if (first === undefined) sets.set(sk, rr);
+      } else {
+        for (let q = s0; q < j; q++) {
+          const o = recs[list[q]];
+          if (setKeyOf(o) === sk) {
+            first = o;
+            break;
+          }
+        }
       }
-      // RRset identity: (type, class), and for RRSIG the covered type as well.
-      let setKey = t * 65536 + rr.class;
-      if (t === TYPE_RRSIG && rr.rdata.length >= 2) setKey = -1 - (((rr.rdata[0] << 8) | rr.rdata[1]) * 65536 + rr.class);
-      const first = rrsets.get(setKey);
-      if (first === undefined) rrsets.set(setKey, rr);
-      else if (first.ttl !== rr.ttl) {
-        err(rr, `TTL ${rr.ttl} of ${nameToText(n.name)} ${typeToText(t)} differs from TTL ${first.ttl} at ${where(rr, first)}`);
+      if (first !== undefined && first.ttl !== rr.ttl) {
+        err(rr, `TTL ${rr.ttl} of ${nameToText(rr.owner)} ${typeToText(t)} differs from TTL ${first.ttl} at ${where(rr, first)}`);
       }
     }
     if (cname >= 0) {
-      if (k === originKey) {
-        err(recs[cname], `CNAME at the zone apex ${originText}`);
-      } else if (other >= 0) {
-        err(recs[Math.max(cname, other)], `CNAME and other data at ${nameToText(n.name)}`);
-      }
+      if (k === apexId) err(recs[cname], `CNAME at the zone apex ${originText}`);
+      else if (other >= 0) err(recs[Math.max(cname, other)], `CNAME and other data at ${nameToText(recs[cname].owner)}`);
     }
-    if (dname >= 0) dnames.add(k);
-    if (k !== originKey && n.recs.some((i) => recs[i].type === TYPE_NS)) cuts.add(k);
+    if (k === apexId) {
+      apexNs = (f & CUT) !== 0;
+      f &= ~CUT;
+    }
+    if ((f & CUT) !== 0) anyCut = true;
+    if ((f & DNAME) !== 0) anyDname = true;
+    flags[k] = f;
   }
+  if (!apexNs) err(soa, `no NS records at the zone apex ${originText}`);
 
-  /** Nearest delegation at or above `name` (below the apex), or null. */
-  const cutAbove = (name: WireName): string | null => {
-    if (cuts.size === 0) return null;
-    let off = 0;
+  /** Whether the name in `name` from offset `off` is at or below a delegation (below the apex). */
+  const belowCut = (name: Uint8Array, off: number): boolean => {
+    if (!anyCut) return false;
     const end = name.length - origin.length;
     while (off < end) {
-      const k = keyOf(name, off);
-      if (cuts.has(k)) return k;
+      const id = index.get(name, off);
+      if (id >= 0 && (flags[id] & CUT) !== 0) return true;
       off += name[off] + 1;
     }
-    return null;
+    return false;
   };
 
   // Data below a DNAME.
-  if (dnames.size > 0) {
-    for (const n of nodes.values()) {
-      if (!isSubdomain(n.name, origin)) continue;
-      let off = n.name[0] + 1; // start at the parent
-      const end = n.name.length - origin.length;
-      while (off <= end && off < n.name.length) {
-        const k = keyOf(n.name, off);
-        if (dnames.has(k)) {
-          err(recs[n.recs[0]], `${nameToText(n.name)} is below the DNAME at ${nameToText(n.name.subarray(off))}`);
+  if (anyDname) {
+    for (let k = 0; k < nNodes; k++) {
+      const name = nodeName(k);
+      if (!isSubdomain(name, origin)) continue;
+      const end = name.length - origin.length;
+      for (let off = name[0] + 1; off <= end && off < name.length; off += name[off] + 1) {
+        const id = index.get(name, off);
+        if (id >= 0 && (flags[id] & DNAME) !== 0) {
+          err(recs[list[start[k]]], `${nameToText(name)} is below the DNAME at ${nameToText(name.subarray(off))}`);
           break;
         }
-        off += n.name[off] + 1;
       }
     }
   }
 
   // NS targets inside the zone need addresses: glue below a cut, authoritative data otherwise.
-  const hasAddress = (k: string): boolean => {
-    const n = nodes.get(k);
-    return n !== undefined && n.recs.some((i) => recs[i].type === TYPE_A || recs[i].type === TYPE_AAAA);
-  };
-  for (const rr of recs) {
+  for (let i = 0; i < recs.length; i++) {
+    const rr = recs[i];
     if (rr.type !== TYPE_NS) continue;
     if (!isSubdomain(rr.owner, origin)) continue; // reported as outside the zone
-    const ownerKey = keyOf(rr.owner);
     // NS records below another delegation are occluded, not served: skip them.
-    if (ownerKey !== originKey && cutAbove(rr.owner.subarray(rr.owner[0] + 1)) !== null) continue;
-    if (rr.rdata.length === 0 || nameLength(rr.rdata, 0) !== rr.rdata.length) continue;
+    if (nodeOf[i] !== apexId && belowCut(rr.owner, rr.owner[0] + 1)) continue;
     const target = rr.rdata;
+    if (!isWholeName(target)) continue; // malformed RFC 3597 NS data; nothing to check
     if (!isSubdomain(target, origin)) continue;
-    const tk = keyOf(target);
-    if (hasAddress(tk)) continue;
-    if (cutAbove(target) !== null) {
+    const tid = index.get(target);
+    if (tid >= 0 && (flags[tid] & ADDR) !== 0) continue;
+    if (belowCut(target, 0)) {
       err(rr, `missing glue: NS target ${nameToText(target)} has no A or AAAA record`);
     } else {
       err(rr, `NS target ${nameToText(target)} has no address record`);

@@ -12,6 +12,7 @@ import { NameSyntaxError, ROOT, lowerName, nameEquals, parseName } from './name.
 import { CLASS_IN, TYPE_SOA, classFromText, classToText, typeFromText, typeToText } from './types.ts';
 import { Fields, MAX_TTL, RdataError, Writer, parseDuration } from './rdata/common.ts';
 import { encodeRdata, isDataType } from './rdata/index.ts';
+import { hashLower } from './name-index.ts';
 
 export interface ParseOptions {
   /** Initial origin for relative names; also the zone apex if given. */
@@ -40,28 +41,31 @@ export function parseZoneFile(file: string, options: ParseOptions = {}): ParseRe
     return st.result();
   }
   st.files.push(file);
-  st.readText(text, file, 0, [path.resolve(file)], options.origin ?? null);
+  st.readText(text, file, 0, [path.resolve(file)], options.origin ?? null, null);
   return st.result();
 }
 
-/** Parse zone text; `file` names it in errors and anchors relative $INCLUDE paths. */
-export function parseZoneText(text: string, file: string, options: ParseOptions = {}): ParseResult {
+/**
+ * Parse zone text; `file` names it in errors and anchors relative $INCLUDE paths.
+ *
+ * The parser works on one char per byte. Give the file's bytes (a Uint8Array), or a string
+ * read with 'latin1' (chars 0-255 are taken as bytes, as readFileSync(f, 'latin1') yields).
+ * A string containing any char above 255 is taken to be Unicode text and is UTF-8 encoded.
+ */
+export function parseZoneText(text: string | Uint8Array, file: string, options: ParseOptions = {}): ParseResult {
   const st = new ParseState(options);
-  // Work on one char per byte: non-Latin-1 characters become their UTF-8 bytes.
-  // eslint-disable-next-line no-control-regex
-  if (/[^\u0000-\u00ff]/.test(text)) text = Buffer.from(text, 'utf8').toString('latin1');
+  let t: string;
+  if (typeof text !== 'string') t = Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('latin1');
+  else if (/[^\u0000-\u00ff]/.test(text)) t = Buffer.from(text, 'utf8').toString('latin1');
+  else t = text;
   st.files.push(file);
-  st.readText(text, file, 0, [path.resolve(file)], options.origin ?? null);
+  st.readText(t, file, 0, [path.resolve(file)], options.origin ?? null, null);
   return st.result();
 }
 
 /** FNV-1a over bytes, continuing from `h`. */
-function fnv(h: number, b: Uint8Array, lower: boolean): number {
-  for (let i = 0; i < b.length; i++) {
-    let c = b[i];
-    if (lower && c >= 0x41 && c <= 0x5a) c |= 0x20;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
+function fnv(h: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
   return h;
 }
 
@@ -103,8 +107,11 @@ class ParseState {
 
   private zoneClass = 0;
 
-  // Duplicate detection: hash -> record index (or list of indexes on collision).
-  private readonly seen = new Map<number, number | number[]>();
+  // Duplicate detection: open-addressing table of record indexes keyed by a hash of
+  // (owner lowercased, type, TTL, RDATA).
+  private dupSlots = new Int32Array(1 << 12); // record index + 1; 0 = empty
+  private dupHash = new Int32Array(1 << 12);
+  private dupMask = (1 << 12) - 1;
 
   private readonly fields = new Fields();
   private readonly writer = new Writer();
@@ -135,12 +142,15 @@ class ParseState {
    * Read one file's text. `stack` holds the resolved paths of the files being read (for loop
    * detection); `origin` is the origin in effect at the start of this file.
    */
-  readText(text: string, file: string, depth: number, stack: string[], startOrigin: WireName | null): void {
+  readText(
+    text: string, file: string, depth: number, stack: string[], startOrigin: WireName | null, startOwner: WireName | null,
+  ): void {
     const lx = new Lexer(text);
     const tok = lx.tokens;
     const quoted = lx.quoted;
     let origin = startOrigin;
-    let prevOwner: WireName | null = null;
+    // The current owner carries into an $INCLUDEd file and is restored after it (as BIND does).
+    let prevOwner: WireName | null = startOwner;
     let prevOwnerBad = false;
 
     while (!this.aborted && lx.next()) {
@@ -202,7 +212,7 @@ class ParseState {
                 ok = false;
               }
             }
-            if (ok) this.include(tok[1], incOrigin, file, line, depth, stack);
+            if (ok) this.include(tok[1], incOrigin, prevOwnerBad ? null : prevOwner, file, line, depth, stack);
           }
         } else {
           this.err(`unknown directive ${t0}`, file, line);
@@ -348,29 +358,45 @@ class ParseState {
 
   /** Append a record unless an identical one (owner, type, class, TTL, RDATA) exists. */
   private add(rr: ResourceRecord): void {
-    let h = fnv(0x811c9dc5, rr.owner, true);
+    let h = hashLower(rr.owner, 0, rr.owner.length);
     h = Math.imul(h ^ rr.type, 0x01000193);
     h = Math.imul(h ^ rr.ttl, 0x01000193);
-    h = fnv(h, rr.rdata, false);
-    const idx = this.records.length;
-    const prev = this.seen.get(h);
-    if (prev === undefined) {
-      this.seen.set(h, idx);
-    } else {
-      const list = typeof prev === 'number' ? [prev] : prev;
-      for (const j of list) {
-        const o = this.records[j];
+    h = fnv(h, rr.rdata) | 0;
+    let i = h & this.dupMask;
+    for (;;) {
+      const s = this.dupSlots[i];
+      if (s === 0) break;
+      if (this.dupHash[i] === h) {
+        const o = this.records[s - 1];
         if (o.type === rr.type && o.class === rr.class && o.ttl === rr.ttl && bytesEqual(o.rdata, rr.rdata) && nameEquals(o.owner, rr.owner)) {
           return; // duplicate: BIND/Knot drop it silently
         }
       }
-      list.push(idx);
-      if (typeof prev === 'number') this.seen.set(h, list);
+      i = (i + 1) & this.dupMask;
     }
     this.records.push(rr);
+    this.dupSlots[i] = this.records.length;
+    this.dupHash[i] = h;
+    if (this.records.length * 2 > this.dupMask) this.growDup();
   }
 
-  private include(arg: string, origin: WireName | null, file: string, line: number, depth: number, stack: string[]): void {
+  private growDup(): void {
+    const oldSlots = this.dupSlots;
+    const oldHash = this.dupHash;
+    const size = oldSlots.length * 2;
+    this.dupSlots = new Int32Array(size);
+    this.dupHash = new Int32Array(size);
+    this.dupMask = size - 1;
+    for (let j = 0; j < oldSlots.length; j++) {
+      if (oldSlots[j] === 0) continue;
+      let i = oldHash[j] & this.dupMask;
+      while (this.dupSlots[i] !== 0) i = (i + 1) & this.dupMask;
+      this.dupSlots[i] = oldSlots[j];
+      this.dupHash[i] = oldHash[j];
+    }
+  }
+
+  private include(arg: string, origin: WireName | null, owner: WireName | null, file: string, line: number, depth: number, stack: string[]): void {
     const incFile = path.isAbsolute(arg) ? arg : path.join(path.dirname(file), arg);
     if (depth + 1 > this.maxDepth) {
       this.err(`$INCLUDE nested more than ${this.maxDepth} deep`, file, line);
@@ -390,7 +416,7 @@ class ParseState {
     }
     if (!this.files.includes(incFile)) this.files.push(incFile);
     stack.push(resolved);
-    this.readText(text, incFile, depth + 1, stack, origin);
+    this.readText(text, incFile, depth + 1, stack, origin, owner);
     stack.pop();
   }
 }

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EdnsOptions, QuerySpec } from './helpers/dns-client.ts';
-import type { ZoneFile } from './helpers/knotd.ts';
+import type { ZoneFile, ZoneRecord } from './helpers/knotd.ts';
 import type { CorpusCase, CorpusQuery, RawQuery } from './helpers/run.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -170,6 +170,9 @@ const INTEROP_NAMES: SweepName[] = [
   { name: I('mixed'), only: ['A', 'NS', 'DS', 'SOA'] },
   { name: I('host.mixed'), only: ['A'] },
   { name: I('sibling'), only: ['A', 'NS', 'DS'] },
+  { name: I('bigdeleg'), only: ['DS', 'SOA'] },
+  { name: I('ns01.bigdeleg'), only: ['A'] },
+  { name: I('mx01.bigmx'), only: ['A', 'AAAA'] },
   // additional-section processing
   { name: I('_sip._tcp'), extra: ['SRV'] },
   { name: I('_tcp'), only: ['SRV', 'A', 'ANY'] },
@@ -191,6 +194,7 @@ const INTEROP_NAMES: SweepName[] = [
   { name: I('txt') },
   { name: I('longtxt'), only: ['TXT'] },
   { name: I('generic'), extra: ['TYPE65534', 'TYPE65535'] },
+  { name: I('anyorder'), only: ['ANY', 'HINFO', 'TXT', 'MX', 'AAAA', 'A'] },
   // nonexistent names at several depths
   { name: I('nonexistent'), only: ['A', 'AAAA', 'MX', 'NS', 'DS', 'ANY'] },
   { name: I('a.nonexistent'), only: ['A'] },
@@ -296,6 +300,8 @@ function classCases(): CorpusCase[] {
   out.push(udp(q('nonexistent.interop.test.', 'A', { qclass: 'ANY' })));
   out.push(udp(q('www.sub.interop.test.', 'A', { qclass: 'ANY' })));
   out.push(udp(q('interop.test.', 'ANY', { qclass: 'ANY' })));
+  out.push(udp(q('example.com.', 'A', { qclass: 'ANY' })));
+  out.push(udp(q('child.parent.test.', 'DS', { qclass: 'ANY' })));
   return out;
 }
 
@@ -332,6 +338,9 @@ const LARGE: Array<[string, string]> = [
   ['interop.test.', 'ANY'],
   ['longtxt.interop.test.', 'TXT'],
   ['many.interop.test.', 'AAAA'], // NODATA at a big node: small answer
+  ['www.bigdeleg.interop.test.', 'A'], // referral whose glue does not fit in 512
+  ['bigdeleg.interop.test.', 'NS'],
+  ['bigmx.interop.test.', 'MX'], // answer fits, additional data does not
 ];
 
 function ednsCases(): CorpusCase[] {
@@ -347,6 +356,24 @@ function ednsCases(): CorpusCase[] {
     out.push(udp(q('example.com.', 'A', { edns: { udpPayloadSize: 1232, version: v } })));
   }
   out.push(udp(q('www.interop.test.', 'A', { edns: { udpPayloadSize: 4096, version: 1, do: true } })));
+  // DO=1 on every kind of answer: the zones are unsigned, so nothing DNSSEC may appear
+  // (no DS in referrals, no NSEC, no RRSIG); the DO bit is echoed in the OPT record.
+  for (const [n, t] of [
+    ['www.secure.interop.test.', 'A'],
+    ['secure.interop.test.', 'DS'],
+    ['secure.interop.test.', 'NS'],
+    ['sub.interop.test.', 'DS'],
+    ['dangling.interop.test.', 'A'],
+    ['b.c.ent.interop.test.', 'A'],
+    ['www.alias.interop.test.', 'A'],
+    ['foo.wcname.interop.test.', 'A'],
+    ['interop.test.', 'DNSKEY'],
+    ['child.parent.test.', 'DS'],
+    ['version.bind.', 'TXT'],
+  ] as const) {
+    const qclass = n === 'version.bind.' ? 'CH' : 'IN';
+    out.push(udp(q(n, t, { qclass, edns: { udpPayloadSize: 1232, do: true } })));
+  }
   out.push(tcp(q('www.interop.test.', 'A', { edns: { udpPayloadSize: 1232, version: 1 } })));
   out.push(udp(q('version.bind.', 'TXT', { qclass: 'CH', edns: { udpPayloadSize: 1232, version: 1 } })));
   return out;
@@ -491,6 +518,14 @@ const RAW: RawQuery[] = [
     ]),
   },
   {
+    what: 'OPT with a padding request (option 12, empty)',
+    raw: Buffer.concat([
+      rawHeader(0, 0, 1, 0, 0, 1),
+      rawQuestion('www.interop.test.', 1),
+      rawOpt(1232, 0, Buffer.from([0]), optOption(12, Buffer.alloc(0))),
+    ]),
+  },
+  {
     what: 'OPT with a malformed option (length runs past RDATA)',
     raw: Buffer.concat([
       rawHeader(0, 0, 1, 0, 0, 1),
@@ -614,6 +649,28 @@ export interface ZoneContent {
   origin: string;
   /** owner (lowercase, absolute) -> RR type mnemonics present */
   names: Map<string, Set<string>>;
+}
+
+/** Names (and the empty non-terminals between them and the apex) of an AXFR'd zone. */
+export function zoneContent(origin: string, records: ZoneRecord[]): ZoneContent {
+  const apex = origin.toLowerCase();
+  const names = new Map<string, Set<string>>();
+  const add = (owner: string) => {
+    let set = names.get(owner);
+    if (!set) names.set(owner, (set = new Set()));
+    return set;
+  };
+  for (const r of records) {
+    const owner = r.owner.toLowerCase();
+    add(owner).add(r.type);
+    // empty non-terminals: every name between the owner and the apex exists
+    let n = owner;
+    while (n !== apex && n.endsWith(`.${apex}`)) {
+      n = n.slice(n.indexOf('.') + 1);
+      add(n);
+    }
+  }
+  return { origin: apex, names };
 }
 
 export function exampleCorpus(zones: ZoneContent[]): CorpusCase[] {

@@ -12,8 +12,8 @@
 //                       sorted sets of "owner ttl class type rdata", owner and the names
 //                       inside RDATA lowercased; OPT excluded from additional
 //   answer.order        order of the answer's RRsets (owner/type), e.g. a CNAME chain
-//   case                records whose owner/RDATA names were sent in a case different
-//                       from lowercase, exactly as sent (catches case echo differences)
+//   case                owners and RDATA names that were sent with upper-case letters,
+//                       exactly as sent (catches differences in case echo)
 //   opt, opt.version, opt.do, opt.flags, opt.options, opt.owner
 // Not compared (info only): OPT UDP payload size, message size, compression use.
 import dnsPacket from 'dns-packet';
@@ -67,8 +67,9 @@ function rrsetOrder(records: WireRecord[]): string[] {
 function caseRecords(section: string, records: WireRecord[]): string[] {
   const out: string[] = [];
   for (const r of records) {
-    const exact = recordText(r, false);
-    if (exact !== recordText(r, true)) out.push(`${section}: ${exact}`);
+    const lowOwner = lowerName(r.owner);
+    if (r.owner !== lowOwner) out.push(`${section} ${typeName(r.type)} owner ${r.owner}`);
+    if (r.rdata !== r.rdataLower) out.push(`${section} ${lowOwner} ${typeName(r.type)} rdata ${r.rdata}`);
   }
   return out;
 }
@@ -127,7 +128,7 @@ export function normalize(query: Buffer, response: Buffer | undefined): Normaliz
     for (let p = 0; p + 4 <= o.raw.length; ) {
       const code = o.raw.readUInt16BE(p);
       const len = o.raw.readUInt16BE(p + 2);
-      options.push(`${code}=${o.raw.subarray(p + 4, p + 4 + len).toString('hex')}`);
+      options.push(optionText(code, o.raw.subarray(p + 4, p + 4 + len)));
       p += 4 + len;
     }
     fields['opt.options'] = options;
@@ -137,6 +138,19 @@ export function normalize(query: Buffer, response: Buffer | undefined): Normaliz
   return { fields, info };
 }
 
+const OPTION_NAMES: Record<number, string> = {
+  3: 'NSID', 8: 'ECS', 9: 'EXPIRE', 10: 'COOKIE', 11: 'KEEPALIVE', 12: 'PADDING', 14: 'KEY-TAG', 15: 'EDE',
+};
+
+function optionText(code: number, data: Buffer): string {
+  const name = OPTION_NAMES[code] ?? `OPT${code}`;
+  if (code === 15 && data.length >= 2) {
+    return `EDE info-code=${data.readUInt16BE(0)} text=${JSON.stringify(data.subarray(2).toString('utf8'))}`;
+  }
+  if (code === 12) return `PADDING ${data.length} bytes`;
+  return data.length === 0 ? name : `${name}=${data.toString('hex')}`;
+}
+
 function same(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
   return a === b;
@@ -144,6 +158,10 @@ function same(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
 
 /** All fields that differ; `expected` is the reference server (knotd). */
 export function diffNormalized(expected: Normalized, actual: Normalized): FieldDiff[] {
+  // One side silent: every other field would differ too; report just that.
+  if (expected.fields.response !== actual.fields.response) {
+    return [{ field: 'response', expected: expected.fields.response, actual: actual.fields.response }];
+  }
   const keys = new Set([...Object.keys(expected.fields), ...Object.keys(actual.fields)]);
   const diffs: FieldDiff[] = [];
   for (const k of keys) {
@@ -185,11 +203,15 @@ export function describe(n: Normalized): string {
   const f = n.fields;
   if (f.response === 'none') return '(no response)';
   const flags = ['qr', 'aa', 'tc', 'rd', 'ra', 'z', 'ad', 'cd'].filter((x) => f[`flag.${x}`] === '1').join(' ');
-  const lines = [`${f.opcode} ${f.rcode} flags: ${flags} opt: ${f.opt}${f.opt !== 'absent' ? ` v${f['opt.version']} do=${f['opt.do']}` : ''}`];
+  const opt = f.opt === 'absent' ? '' : ` v${f['opt.version']} do=${f['opt.do']}`;
+  const options = (f['opt.options'] as string[] | undefined) ?? [];
+  const optText = options.length > 0 ? ` options: ${options.join(', ')}` : '';
+  const lines = [`${f.opcode} ${f.rcode} flags: ${flags} opt: ${f.opt}${opt}${optText}`];
   for (const q of f.question as string[]) lines.push(`  Q  ${q}`);
   for (const s of ['answer', 'authority', 'additional'] as const) {
     for (const r of f[s] as string[]) lines.push(`  ${s.slice(0, 2).toUpperCase()} ${r}`);
   }
+  for (const c of (f.case as string[] | undefined) ?? []) lines.push(`  case-as-sent ${c}`);
   if (f.wire !== 'ok') lines.push(`  wire: ${f.wire}`);
   return lines.join('\n');
 }

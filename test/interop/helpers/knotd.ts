@@ -1,4 +1,5 @@
 // Start a throwaway knotd (Knot DNS) on 127.0.0.1 serving the given zone files.
+import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,11 +23,28 @@ export interface KnotOptions {
   version?: string;
   /** Extra raw lines appended to the `server:` section (4-space indented by the caller). */
   extraServer?: string[];
+  /**
+   * Allow AXFR, but only when signed with this TSIG key (so unsigned transfer requests
+   * are still refused exactly as without it). Used to enumerate zone contents.
+   */
+  transferKey?: TsigKey;
   /** Keep the temp dir after stop() (debugging). */
   keepDir?: boolean;
   /** Readiness timeout. */
   timeoutMs?: number;
 }
+
+export interface TsigKey {
+  name: string;
+  /** hmac-sha256 secret, base64. */
+  secret: string;
+}
+
+/** Key used by the suite to read zones back from knotd with AXFR (test-only secret). */
+export const INTEROP_TSIG: TsigKey = {
+  name: 'interop-axfr',
+  secret: Buffer.from('peregrine interop suite, not a secret').toString('base64'),
+};
 
 export interface KnotHandle extends ServerHandle {
   readonly dir: string;
@@ -64,6 +82,21 @@ export function knotConfig(dir: string, port: number, opts: KnotOptions): string
     '  - target: stderr',
     '    any: info',
     '',
+    ...(opts.transferKey
+      ? [
+          'key:',
+          `  - id: ${yamlQuote(opts.transferKey.name)}`,
+          '    algorithm: hmac-sha256',
+          `    secret: ${yamlQuote(opts.transferKey.secret)}`,
+          '',
+          'acl:',
+          '  - id: interop-transfer',
+          '    address: 127.0.0.1',
+          `    key: ${yamlQuote(opts.transferKey.name)}`,
+          '    action: transfer',
+          '',
+        ]
+      : []),
     'database:',
     `    storage: ${yamlQuote(path.join(dir, 'db'))}`,
     '',
@@ -74,6 +107,7 @@ export function knotConfig(dir: string, port: number, opts: KnotOptions): string
     '    zonefile-load: whole',
     '    journal-content: none',
     '    semantic-checks: on',
+    ...(opts.transferKey ? ['    acl: interop-transfer'] : []),
     '',
     'zone:',
   ];
@@ -113,4 +147,38 @@ export async function startKnot(opts: KnotOptions): Promise<KnotHandle> {
     output: proc.output,
     stop: cleanup,
   };
+}
+
+export interface ZoneRecord {
+  owner: string;
+  ttl: number;
+  rrclass: string;
+  type: string;
+  rdata: string;
+}
+
+/** AXFR a zone from knotd with kdig (signed with `key`), as presentation-format records. */
+export function axfr(port: number, origin: string, key: TsigKey = INTEROP_TSIG): Promise<ZoneRecord[]> {
+  const args = [
+    '-y', `hmac-sha256:${key.name}:${key.secret}`,
+    '@127.0.0.1', '-p', String(port),
+    absolute(origin), 'AXFR',
+    '+noall', '+answer', '+nocrypto', '+noidn',
+  ];
+  return new Promise((resolve, reject) => {
+    execFile('kdig', args, { timeout: 10_000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`kdig AXFR ${origin} failed: ${err.message}\n${stderr}`));
+      const records: ZoneRecord[] = [];
+      for (const line of stdout.split('\n')) {
+        if (line.trim() === '' || line.startsWith(';')) continue;
+        const m = /^(\S+)\s+(\d+)\s+(\S+)\s+(\S+)\s*(.*)$/.exec(line);
+        if (!m) return reject(new Error(`kdig AXFR ${origin}: cannot read line '${line}'`));
+        records.push({ owner: m[1], ttl: Number(m[2]), rrclass: m[3], type: m[4], rdata: m[5] });
+      }
+      if (records.length < 2 || records[0].type !== 'SOA') {
+        return reject(new Error(`kdig AXFR ${origin}: no transfer (output: ${stdout}${stderr})`));
+      }
+      resolve(records);
+    });
+  });
 }

@@ -1,0 +1,62 @@
+// Start a throwaway NSD on 127.0.0.1. Used by the harness self-test (a second,
+// independent implementation that differs from Knot in known ways, so the diff
+// machinery is shown to catch real differences).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from './ports.ts';
+import { absolute, answersSoa, spawnServer, waitUntil, type ServerHandle } from './process.ts';
+import { TEST_IDENTITY, TEST_VERSION, type ZoneFile } from './knotd.ts';
+
+export interface NsdOptions {
+  zones: ZoneFile[];
+  port?: number;
+  keepDir?: boolean;
+  timeoutMs?: number;
+}
+
+export async function startNsd(opts: NsdOptions): Promise<ServerHandle & { dir: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'peregrine-nsd-'));
+  const port = opts.port ?? (await freePort());
+  const q = (s: string) => JSON.stringify(s);
+  const lines = [
+    'server:',
+    `    ip-address: 127.0.0.1@${port}`,
+    '    server-count: 1',
+    '    username: ""',
+    '    chroot: ""',
+    `    zonesdir: ${q(dir)}`,
+    `    pidfile: ${q(path.join(dir, 'nsd.pid'))}`,
+    '    database: ""',
+    `    zonelistfile: ${q(path.join(dir, 'zone.list'))}`,
+    `    xfrdfile: ${q(path.join(dir, 'xfrd.state'))}`,
+    `    xfrdir: ${q(dir)}`,
+    `    identity: ${q(TEST_IDENTITY)}`,
+    `    version: ${q(TEST_VERSION)}`,
+    '    hide-identity: no',
+    '    hide-version: no',
+    '    verbosity: 1',
+    '    ipv4-edns-size: 1232',
+    'remote-control:',
+    '    control-enable: no',
+  ];
+  for (const z of opts.zones) {
+    lines.push('zone:', `    name: ${q(absolute(z.origin))}`, `    zonefile: ${q(path.resolve(z.file))}`);
+  }
+  const conf = path.join(dir, 'nsd.conf');
+  await writeFile(conf, lines.join('\n') + '\n');
+  const proc = spawnServer('nsd', ['-d', '-c', conf], { cwd: dir });
+  const cleanup = async () => {
+    await proc.stop();
+    if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const z of opts.zones) {
+      await waitUntil(`nsd zone ${absolute(z.origin)}`, proc, () => answersSoa(port, absolute(z.origin)), opts.timeoutMs);
+    }
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return { name: 'nsd', port, dir, output: proc.output, stop: cleanup };
+}

@@ -1,0 +1,83 @@
+// Zone file to servable zone: the origin rules, the serial, and errors that keep a zone out.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ZoneDataError } from '../../src/errors.ts';
+import { loadZone } from '../../src/primary/zone-loader.ts';
+import { originFromFileName, readZone } from '../../src/primary/zone-reader.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'peregrine-loader-'));
+function zoneFile(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const RELATIVE_BODY = `$TTL 300
+@ IN SOA ns1 hostmaster 7 3600 600 86400 300
+  IN NS ns1
+ns1 IN A 192.0.2.1
+www IN A 192.0.2.2
+`;
+
+describe('readZone / loadZone', () => {
+  it('takes the origin from $ORIGIN', () => {
+    const r = loadZone('examples/localhost.zone');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.zone.origin).toBe('localhost.');
+    expect(r.zone.serial).toBe(42);
+    expect(r.zone.records).toBe(3);
+    expect(r.zone.image.byteLength).toBeGreaterThan(0);
+  });
+
+  it('takes the origin from the file name when there is no $ORIGIN', () => {
+    const r = loadZone('examples/0.0.127.in-addr.arpa.zone');
+    expect(r.ok && r.zone.origin).toBe('0.0.127.in-addr.arpa.');
+    expect(r.ok && r.zone.serial).toBe(1997022700);
+  });
+
+  it('prefers $ORIGIN over the file name', () => {
+    const file = zoneFile('misnamed.zone', `$ORIGIN real.example.\n${RELATIVE_BODY}`);
+    const r = readZone(file);
+    expect(r.ok && r.origin).toBe('real.example.');
+  });
+
+  it('uses an origin the operator gives, with or without the trailing dot', () => {
+    const file = zoneFile('whatever.zone', RELATIVE_BODY);
+    for (const origin of ['given.example', 'given.example.', 'Given.Example']) {
+      const r = readZone(file, origin);
+      expect(r.ok && r.origin).toBe('given.example.');
+    }
+  });
+
+  it('reports a parse error as FILE:LINE and loads nothing', () => {
+    const file = zoneFile('bad.example.zone', `${RELATIVE_BODY}bad IN A 192.0.2.300\n`);
+    const r = loadZone(file);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toBeInstanceOf(ZoneDataError);
+    expect(String(r.errors[0])).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6: `));
+  });
+
+  it('reports zone check problems (here: no SOA)', () => {
+    const file = zoneFile('nosoa.example.zone', '$TTL 300\n@ IN NS ns1\nns1 IN A 192.0.2.1\n');
+    const r = readZone(file);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errors.length).toBeGreaterThan(0);
+  });
+
+  it('reports an unreadable file with line 0', () => {
+    const r = readZone(path.join(dir, 'missing.zone'));
+    expect(r.ok).toBe(false);
+    expect(!r.ok && String(r.errors[0])).toMatch(/missing\.zone:0: cannot read zone file/);
+  });
+
+  it('derives origins from file names', () => {
+    expect(originFromFileName('/etc/zones/example.com.zone')).toBe('example.com');
+    expect(originFromFileName('example.com')).toBe('example.com');
+  });
+});

@@ -1,0 +1,132 @@
+// Helpers for tests that run `peregrine serve` as a real process: free ports, health polling, DNS queries.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import path from 'node:path';
+import dnsPacket from 'dns-packet';
+
+export const BIN = path.resolve('bin/peregrine.js');
+
+/** A port free for both TCP and UDP on 127.0.0.1 (as far as anyone can tell before using it). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const udp = dgram.createSocket('udp4');
+    const udpOk = await new Promise<boolean>((r) => {
+      udp.once('error', () => r(false));
+      udp.bind(port, '127.0.0.1', () => r(true));
+    });
+    udp.close();
+    await new Promise<void>((r) => server.close(() => r()));
+    if (udpOk) return port;
+  }
+}
+
+export interface Server {
+  child: ChildProcess;
+  /** Every stdout line so far, parsed (pino JSON). */
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+export function startServer(args: string[]): Server {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, unknown>[] = [];
+  let pending = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ unparsed: line });
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => logs.push({ stderr: chunk }));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, logs, exited };
+}
+
+/** Wait for /healthz to return `status`; fail at once, with its output, if the server exits. */
+export async function waitHealth(server: Server, httpPort: number, status: number, timeoutMs = 15_000): Promise<void> {
+  await waitFor(async () => {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) {
+      throw new Error(`server exited (${server.child.exitCode ?? server.child.signalCode}):\n${describeLogs(server)}`);
+    }
+    return (await healthz(httpPort)) === status;
+  }, `/healthz ${status}`, timeoutMs);
+}
+
+export function describeLogs(server: Server): string {
+  return server.logs.map((l) => (typeof l.stderr === 'string' ? l.stderr : JSON.stringify(l))).join('\n');
+}
+
+export async function healthz(httpPort: number): Promise<number | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`);
+    await res.text();
+    return res.status;
+  } catch {
+    return null;
+  }
+}
+
+export async function waitFor(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export type Response = dnsPacket.DecodedPacket & { rcode?: string };
+
+export function query(name: string, type: dnsPacket.RecordType, id: number): dnsPacket.Packet {
+  return { type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] };
+}
+
+export async function udpQuery(port: number, packet: dnsPacket.Packet, timeoutMs = 2000): Promise<Response> {
+  const socket = dgram.createSocket('udp4');
+  try {
+    return await new Promise<Response>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no UDP answer')), timeoutMs);
+      socket.once('message', (msg) => {
+        clearTimeout(timer);
+        resolve(dnsPacket.decode(msg) as Response);
+      });
+      socket.send(dnsPacket.encode(packet), port, '127.0.0.1');
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+export async function tcpQuery(port: number, packet: dnsPacket.Packet, timeoutMs = 2000): Promise<Response> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  try {
+    return await new Promise<Response>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no TCP answer')), timeoutMs);
+      let data = Buffer.alloc(0);
+      socket.on('error', reject);
+      socket.on('data', (chunk) => {
+        data = Buffer.concat([data, chunk]);
+        if (data.length >= 2 && data.length >= 2 + data.readUInt16BE(0)) {
+          clearTimeout(timer);
+          resolve(dnsPacket.decode(data.subarray(2, 2 + data.readUInt16BE(0))) as Response);
+        }
+      });
+      socket.write(dnsPacket.streamEncode(packet));
+    });
+  } finally {
+    socket.destroy();
+  }
+}

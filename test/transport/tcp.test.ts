@@ -1,0 +1,220 @@
+// DNS over TCP: framed answers in order, pipelining, and the connection limits.
+
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listenTcp, type TcpListener } from '../../src/transport/tcp.ts';
+import { echoEngine, expectedReply, fakeQuery } from './fake-engine.ts';
+
+const listeners: TcpListener[] = [];
+afterEach(async () => {
+  await Promise.all(listeners.splice(0).map((l) => l.close(100)));
+});
+
+async function start(options: { idleTimeoutMs?: number; maxConnections?: number } = {}) {
+  const engine = echoEngine();
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const listener = await listenTcp({ host: '127.0.0.1', port, family: 4 }, engine, {
+    idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
+    maxConnections: options.maxConnections ?? 1024,
+  });
+  listeners.push(listener);
+  return { engine, listener, port };
+}
+
+/** A client that gathers framed replies. */
+class Client {
+  readonly socket: net.Socket;
+  private data = Buffer.alloc(0);
+  readonly closed: Promise<void>;
+  private waiting: (() => void) | null = null;
+
+  constructor(port: number) {
+    this.socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+    this.socket.on('data', (chunk) => {
+      this.data = Buffer.concat([this.data, chunk]);
+      this.waiting?.();
+    });
+    this.socket.on('error', () => {});
+    this.closed = new Promise((r) => this.socket.once('close', () => r()));
+  }
+
+  connected(): Promise<void> {
+    return new Promise((r) => this.socket.once('connect', () => r()));
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return new Promise((r) => this.socket.write(bytes, () => r()));
+  }
+
+  /** Wait for `n` complete frames and return their bodies. */
+  async replies(n: number, timeoutMs = 2000): Promise<Buffer[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const frames = this.frames();
+      if (frames.length >= n) return frames.slice(0, n);
+      if (Date.now() > deadline) throw new Error(`got ${frames.length} of ${n} replies`);
+      await new Promise<void>((r) => {
+        this.waiting = r;
+        setTimeout(r, 50);
+      });
+    }
+  }
+
+  frames(): Buffer[] {
+    const out: Buffer[] = [];
+    let off = 0;
+    while (this.data.length - off >= 2) {
+      const len = this.data.readUInt16BE(off);
+      if (this.data.length - off - 2 < len) break;
+      out.push(this.data.subarray(off + 2, off + 2 + len));
+      off += 2 + len;
+    }
+    return out;
+  }
+}
+
+function framed(...queries: Buffer[]): Buffer {
+  return Buffer.concat(queries.flatMap((q) => [Buffer.from([q.length >> 8, q.length & 0xff]), q]));
+}
+
+describe('listenTcp', () => {
+  it('answers one query with a length-prefixed reply, telling the engine it is TCP', async () => {
+    const { engine, port } = await start();
+    const client = new Client(port);
+    const q = fakeQuery(0x1234);
+    await client.write(framed(q));
+    expect(await client.replies(1)).toEqual([expectedReply(q)]);
+    expect(engine.tcpFlags).toEqual([true]);
+    client.socket.destroy();
+  });
+
+  it('answers pipelined queries sent in one write, in order', async () => {
+    const { port } = await start();
+    const client = new Client(port);
+    const qs = [fakeQuery(1, 10), fakeQuery(2, 3000), fakeQuery(3, 0), fakeQuery(4, 60_000)];
+    await client.write(framed(...qs));
+    expect(await client.replies(4)).toEqual(qs.map(expectedReply));
+    client.socket.destroy();
+  });
+
+  it('answers queries written one byte at a time', async () => {
+    const { port } = await start();
+    const client = new Client(port);
+    const qs = [fakeQuery(7, 5), fakeQuery(8, 30)];
+    for (const byte of framed(...qs)) {
+      await client.write(Buffer.from([byte]));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await client.replies(2)).toEqual(qs.map(expectedReply));
+    client.socket.destroy();
+  });
+
+  it('skips a query the engine drops and answers the next', async () => {
+    const { port } = await start();
+    const client = new Client(port);
+    const dropped = fakeQuery(5);
+    dropped[12] = 0xff;
+    const q = fakeQuery(6);
+    await client.write(framed(dropped, q));
+    expect(await client.replies(1)).toEqual([expectedReply(q)]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.frames()).toHaveLength(1);
+    client.socket.destroy();
+  });
+
+  it('answers what came before a zero-length prefix, then closes', async () => {
+    const { port } = await start();
+    const client = new Client(port);
+    const q = fakeQuery(9);
+    await client.write(Buffer.concat([framed(q), Buffer.from([0, 0]), framed(fakeQuery(10))]));
+    await client.closed;
+    expect(client.frames()).toEqual([expectedReply(q)]);
+  });
+
+  it('closes on a prefix too short to be DNS', async () => {
+    const { engine, port } = await start();
+    const client = new Client(port);
+    await client.write(Buffer.from([0, 3, 1, 2, 3]));
+    await client.closed;
+    expect(engine.calls).toBe(0);
+  });
+
+  it('closes an idle connection after the idle timeout', async () => {
+    const { port } = await start({ idleTimeoutMs: 200 });
+    const client = new Client(port);
+    await client.connected();
+    const opened = Date.now();
+    await client.write(framed(fakeQuery(11)));
+    await client.replies(1);
+    await client.closed;
+    const lasted = Date.now() - opened;
+    expect(lasted).toBeGreaterThanOrEqual(150);
+    expect(lasted).toBeLessThan(2000);
+  });
+
+  it('refuses connections beyond the maximum and keeps serving the others', async () => {
+    const { listener, port } = await start({ maxConnections: 2 });
+    const a = new Client(port);
+    const b = new Client(port);
+    await Promise.all([a.connected(), b.connected()]);
+    // Let the server accept both before the third arrives.
+    for (let i = 0; i < 50 && listener.connections < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(listener.connections).toBe(2);
+    const c = new Client(port);
+    await c.closed;
+    expect(c.frames()).toHaveLength(0);
+    const q = fakeQuery(12);
+    await a.write(framed(q));
+    expect(await a.replies(1)).toEqual([expectedReply(q)]);
+    a.socket.destroy();
+    b.socket.destroy();
+  });
+
+  it('close() ends open connections and stops accepting', async () => {
+    const { listener, port } = await start();
+    const client = new Client(port);
+    await client.connected();
+    const q = fakeQuery(13);
+    await client.write(framed(q));
+    await client.replies(1);
+    listeners.splice(listeners.indexOf(listener), 1);
+    await listener.close(500);
+    await client.closed;
+    const late = new Client(port);
+    await late.closed;
+    expect(late.frames()).toHaveLength(0);
+  });
+});
+
+describe('listenTcp with a failing engine', () => {
+  it('closes only the connection whose query made the engine throw', async () => {
+    const engine = echoEngine();
+    const answer = engine.answer;
+    engine.answer = (query, len, out, tcp) => {
+      if (query[0] === 0xde) throw new Error('engine bug');
+      return answer(query, len, out, tcp);
+    };
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const seen: unknown[] = [];
+    const listener = await listenTcp({ host: '127.0.0.1', port, family: 4 }, engine, { idleTimeoutMs: 5000, maxConnections: 10 }, {
+      onEngineError: (e) => seen.push(e),
+    });
+    listeners.push(listener);
+    const victim = new Client(port);
+    const other = new Client(port);
+    await Promise.all([victim.connected(), other.connected()]);
+    await victim.write(framed(fakeQuery(0xdead)));
+    await victim.closed;
+    expect(seen).toHaveLength(1);
+    const q = fakeQuery(0x0102);
+    await other.write(framed(q));
+    expect(await other.replies(1)).toEqual([expectedReply(q)]);
+    other.socket.destroy();
+  });
+});

@@ -1,0 +1,168 @@
+// DNS over UDP: each datagram answered to its sender, bursts without mix-ups, engine trouble contained.
+
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listenUdp, syncLookup, type UdpListener } from '../../src/transport/udp.ts';
+import { echoEngine, expectedReply, fakeQuery, type FakeEngine } from './fake-engine.ts';
+
+const listeners: UdpListener[] = [];
+const sockets: dgram.Socket[] = [];
+afterEach(async () => {
+  await Promise.all(listeners.splice(0).map((l) => l.close()));
+  for (const s of sockets.splice(0)) s.close();
+});
+
+async function freeUdpPort(type: 'udp4' | 'udp6', host: string): Promise<number> {
+  const s = dgram.createSocket(type);
+  await new Promise<void>((r) => s.bind(0, host, () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function start(engine: FakeEngine, host = '127.0.0.1', hooks = {}) {
+  const family = host.includes(':') ? 6 : 4;
+  const port = await freeUdpPort(family === 6 ? 'udp6' : 'udp4', host);
+  const listener = await listenUdp({ host, port, family }, engine, 1232, hooks);
+  listeners.push(listener);
+  return { listener, port };
+}
+
+function client(type: 'udp4' | 'udp6' = 'udp4'): { socket: dgram.Socket; replies: Buffer[] } {
+  const socket = dgram.createSocket(type);
+  const replies: Buffer[] = [];
+  socket.on('message', (m) => replies.push(m));
+  sockets.push(socket);
+  return { socket, replies };
+}
+
+async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('listenUdp', () => {
+  it('answers a datagram to its sender, telling the engine it is not TCP', async () => {
+    const engine = echoEngine();
+    const { port } = await start(engine);
+    const { socket, replies } = client();
+    const q = fakeQuery(0xbeef);
+    socket.send(q, port, '127.0.0.1');
+    await until(() => replies.length === 1);
+    expect(replies[0]).toEqual(expectedReply(q));
+    expect(engine.tcpFlags).toEqual([false]);
+  });
+
+  it('answers over IPv6', async () => {
+    const engine = echoEngine();
+    const { port } = await start(engine, '::1');
+    const { socket, replies } = client('udp6');
+    const q = fakeQuery(0x6666);
+    socket.send(q, port, '::1');
+    await until(() => replies.length === 1);
+    expect(replies[0]).toEqual(expectedReply(q));
+  });
+
+  it('answers a burst from many clients, each with its own answer', async () => {
+    const engine = echoEngine();
+    const { port } = await start(engine);
+    const clients = Array.from({ length: 8 }, () => client());
+    const rounds = 10;
+    const perRound = 25;
+    for (let round = 0; round < rounds; round++) {
+      for (let j = 0; j < perRound; j++) {
+        const i = round * perRound + j;
+        clients.forEach((c, k) => c.socket.send(fakeQuery(k * 1000 + i, 40 + (i % 200)), port, '127.0.0.1'));
+      }
+      // Waves, so the socket's receive buffer does not overflow; loopback may still drop a
+      // few, and every answer that does arrive must be the right one.
+      const want = Math.floor((round + 1) * perRound * 0.9);
+      await until(() => clients.every((c) => c.replies.length >= want), 5000);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    clients.forEach((c, k) => {
+      for (const reply of c.replies) {
+        const id = reply.readUInt16BE(0);
+        expect(Math.floor(id / 1000)).toBe(k);
+        expect(reply).toEqual(expectedReply(fakeQuery(id, 40 + ((id % 1000) % 200))));
+      }
+    });
+  });
+
+  it('sends nothing when the engine returns 0', async () => {
+    const engine = echoEngine();
+    const { port } = await start(engine);
+    const { socket, replies } = client();
+    const dropped = fakeQuery(1);
+    dropped[12] = 0xff;
+    socket.send(dropped, port, '127.0.0.1');
+    const q = fakeQuery(2);
+    socket.send(q, port, '127.0.0.1');
+    await until(() => replies.length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(replies).toEqual([expectedReply(q)]);
+    expect(engine.calls).toBe(2);
+  });
+
+  it('survives an engine that throws, counts it, and answers the next query', async () => {
+    const engine = echoEngine();
+    const answer = engine.answer;
+    let throwNext = true;
+    engine.answer = (query, len, out, tcp) => {
+      if (throwNext) {
+        throwNext = false;
+        throw new Error('engine bug');
+      }
+      return answer(query, len, out, tcp);
+    };
+    const seen: unknown[] = [];
+    const { listener, port } = await start(engine, '127.0.0.1', { onEngineError: (e: unknown) => seen.push(e) });
+    const { socket, replies } = client();
+    socket.send(fakeQuery(1), port, '127.0.0.1');
+    await until(() => seen.length === 1);
+    const q = fakeQuery(2);
+    socket.send(q, port, '127.0.0.1');
+    await until(() => replies.length === 1);
+    expect(replies[0]).toEqual(expectedReply(q));
+    expect(listener.counters.engineErrors).toBe(1);
+  });
+
+  it('refuses to start on an address already bound without reusePort', async () => {
+    const holder = dgram.createSocket('udp4');
+    sockets.push(holder);
+    await new Promise<void>((r) => holder.bind(0, '127.0.0.1', () => r()));
+    const port = holder.address().port;
+    await expect(listenUdp({ host: '127.0.0.1', port, family: 4 }, echoEngine(), 1232)).rejects.toThrow(/EADDRINUSE/);
+  });
+});
+
+// udp-buffers.ts relies on send() handing the datagram to libuv before it returns, which
+// holds only with our synchronous lookup. Overwriting the buffer right after send() shows
+// which bytes left: with syncLookup, the original; with Node's default, the overwrite.
+describe('syncLookup', () => {
+  async function sentBytes(lookup: typeof syncLookup | undefined): Promise<Buffer> {
+    const receiver = client();
+    await new Promise<void>((r) => receiver.socket.bind(0, '127.0.0.1', () => r()));
+    const sender = dgram.createSocket(
+      lookup === undefined ? { type: 'udp4' } : { type: 'udp4', lookup: lookup as unknown as dgram.SocketOptions['lookup'] },
+    );
+    sockets.push(sender);
+    await new Promise<void>((r) => sender.bind(0, '127.0.0.1', () => r()));
+    const buf = Buffer.from('original');
+    sender.send(buf, 0, buf.length, receiver.socket.address().port, '127.0.0.1');
+    buf.write('CHANGED!');
+    await until(() => receiver.replies.length === 1);
+    return receiver.replies[0];
+  }
+
+  it('makes send() hand the datagram over synchronously', async () => {
+    expect((await sentBytes(syncLookup)).toString()).toBe('original');
+  });
+
+  it('is needed: the default lookup defers the send past the caller', async () => {
+    expect((await sentBytes(undefined)).toString()).toBe('CHANGED!');
+  });
+});
