@@ -16,9 +16,16 @@ import {
   parseZoneSpec,
   type ServeOptions,
 } from './config/serve-options.ts';
+import { formatDuration, parseDuration } from './config/duration.ts';
 import { ConfigError, PeregrineError, ZoneDataError } from './errors.ts';
 import { readZone } from './primary/zone-reader.ts';
 import { VERSION } from './version.ts';
+import {
+  DEFAULT_EXPIRY_WARNING_SECONDS,
+  signatureStatus,
+  type SignatureStatus,
+} from './zone/signatures.ts';
+import { typeToText } from './zone/types.ts';
 
 /** Exit codes: 0 fine, 1 the work failed (bad zone, cannot listen), 2 the command line is wrong. */
 export const EXIT_OK = 0;
@@ -41,12 +48,14 @@ const USAGE = `usage:
                   [--drain SECONDS] [--max-udp-size N] [--identity STR]
                   [--version-string STR] [--no-chaos]
                   [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
-  peregrine check FILE [--origin NAME]
+  peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine --version
 
 serve defaults: --listen ${DEFAULT_LISTEN} --http ${DEFAULT_HTTP} --workers <CPUs>
   --drain ${DEFAULT_DRAIN_SECONDS} --max-udp-size ${DEFAULT_MAX_UDP_PAYLOAD} --identity <hostname>
   --tcp-idle-timeout ${DEFAULT_TCP_IDLE_SECONDS} --tcp-max-connections ${DEFAULT_TCP_MAX_CONNECTIONS}
+check warns of RRSIGs expired or expiring within --expiry-warning (default 7d; seconds,
+  or units w d h m s as in 14d, 12h); warnings do not change the exit code.
 A zone's origin is ORIGIN if given, else the file's $ORIGIN, else its file name without .zone.
 IPv6 listen addresses are written in brackets: [::1]:8053.
 `;
@@ -72,6 +81,7 @@ const SERVE_ARGS = {
 
 const CHECK_ARGS = {
   origin: { type: 'string' },
+  'expiry-warning': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -121,13 +131,56 @@ function runCheck(argv: string[], io: Output): number {
     throw new ConfigError(positionals.length === 0 ? 'check: a zone FILE is required' : 'check: exactly one FILE, please');
   }
   const file = positionals[0];
+  const window =
+    values['expiry-warning'] === undefined
+      ? DEFAULT_EXPIRY_WARNING_SECONDS
+      : parseDuration(values['expiry-warning'], '--expiry-warning');
   const result = readZone(file, values.origin ?? null);
   if (!result.ok) {
     io.out(result.errors.map((e) => formatProblem(file, e)).join(''));
     return EXIT_FAILURE;
   }
-  io.out(`${file}: OK, ${result.origin}, ${result.zone.records.length} records\n`);
+  const now = new Date();
+  const signatures = signatureStatus(result.zone, now, window);
+  io.out(signatureWarnings(file, signatures, now));
+  io.out(`${file}: OK, ${result.origin}, ${result.zone.records.length} records${signedSummary(signatures)}\n`);
   return EXIT_OK;
+}
+
+/** Detail lines printed before the rest is summed up in one line (the root zone has thousands). */
+export const MAX_SIGNATURE_WARNINGS = 20;
+
+/** One `FILE:LINE: warning:` line per expired or expiring RRset signature, most urgent first. */
+function signatureWarnings(file: string, status: SignatureStatus, now: Date): string {
+  const lines: string[] = [];
+  const all = [...status.expired, ...status.expiring];
+  for (const issue of all.slice(0, MAX_SIGNATURE_WARNINGS)) {
+    const where = `${issue.source.file}:${issue.source.line}: warning: RRSIG for ${issue.owner} ${typeToText(issue.covered)}`;
+    const at = isoSeconds(issue.expiration);
+    if (issue.expiration.getTime() < now.getTime()) {
+      lines.push(`${where} expired at ${at}\n`);
+    } else {
+      lines.push(`${where} expires in ${formatDuration((issue.expiration.getTime() - now.getTime()) / 1000)} (at ${at})\n`);
+    }
+  }
+  const more = all.length - MAX_SIGNATURE_WARNINGS;
+  if (more > 0) {
+    const expiredMore = Math.max(0, status.expired.length - MAX_SIGNATURE_WARNINGS);
+    lines.push(`${file}: warning: ${more} more RRSIG sets expired or expiring (${expiredMore} expired, ${more - expiredMore} expiring)\n`);
+  }
+  return lines.join('');
+}
+
+function signedSummary(status: SignatureStatus): string {
+  if (!status.signed) return '';
+  const denial = status.denial === 'none' ? 'no NSEC/NSEC3' : status.denial.toUpperCase();
+  const expiry = status.earliestExpiration === null ? '' : `, earliest signature expiry ${isoSeconds(status.earliestExpiration)}`;
+  return `, signed (${denial})${expiry}`;
+}
+
+/** 2017-09-04T00:00:00Z: signature times are whole seconds. */
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function formatProblem(file: string, err: PeregrineError): string {

@@ -44,3 +44,9 @@ export class ImageLimitError extends PeregrineError {
     super('PGN_ERR_IMAGE_LIMIT', message, { zone });
   }
 }
+
+/** Stable codes of conditions that are logged as warnings, not thrown. */
+/** A zone loaded with RRSIGs already past their expiration: validating resolvers reject its answers. */
+export const WARN_SIGNATURES_EXPIRED = 'PGN_WARN_SIGNATURES_EXPIRED';
+/** A zone loaded with RRSIGs that expire within the warning window (default 7 days). */
+export const WARN_SIGNATURES_EXPIRING = 'PGN_WARN_SIGNATURES_EXPIRING';

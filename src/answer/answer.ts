@@ -1,19 +1,18 @@
 // Bytes in, bytes out: the transport-independent answer function. It classifies the query
-// (error, CHAOS, refused, or a template from a zone image), then copies the question and the
-// template into the response buffer and patches ID, flags, counts and pointers.
+// (dropped, error, CHAOS, refused, or a template from a zone image), then copies the question
+// and the template into the response buffer and patches ID, flags, counts and pointers.
 
 import { ZoneImage } from '../image/zone-image.ts';
 import { hashName } from '../image/name-hash.ts';
 import {
-  CUT_TC, DENIAL_NSEC, H_DENIAL, H_FRAGMENTS, NODE_AUTH, N_ANY, N_ANY_DO, N_BELOW, N_BELOW_DO, N_DEFAULT, N_DEFAULT_DO, N_DNAME, N_NAMELEN, N_PROOF,
-  N_PROOF2, N_TYPES, N_WILDCARD, N_WILD_PROOF, PROOF_ENCLOSER, PROOF_ENCLOSER_WILDCARD,
-  PROOF_NODE, PROOF_QNAME, T_AA, T_HEADER_U16, T_PROOF, T_SPLIT,
+  ADD_REQUIRED, DENIAL_NSEC, H_DENIAL, H_FRAGMENTS, NODE_AUTH, N_ANY, N_ANY_DO, N_BELOW,
+  N_BELOW_DO, N_DEFAULT, N_DEFAULT_DO, N_DNAME, N_NAMELEN, N_PROOF, N_PROOF2, N_TYPES,
+  N_WILDCARD, N_WILD_PROOF, PROOF_ENCLOSER, PROOF_ENCLOSER_WILDCARD, PROOF_NODE, PROOF_QNAME,
+  T_AA, T_HEADER_U16, T_PROOF, T_SPLIT,
 } from '../image/layout.ts';
-import { DenialSearch } from './denial-search.ts';
-import {
-  ParsedQuery, PARSE_BADVERS, PARSE_DROP, PARSE_FORMERR, PARSE_NOTIMP, PARSE_OK,
-} from './query.ts';
+import { NameScratch, ParsedQuery, PARSE_BADVERS, PARSE_DROP, PARSE_FORMERR } from './query.ts';
 import { ChaosAnswers, type ChaosOptions } from './chaos.ts';
+import { DenialSearch } from './denial-search.ts';
 
 export type { ChaosOptions } from './chaos.ts';
 
@@ -30,47 +29,62 @@ export const RCODE_NXDOMAIN = 3;
 export const RCODE_NOTIMP = 4;
 export const RCODE_REFUSED = 5;
 export const RCODE_YXDOMAIN = 6;
+export const RCODE_NOTAUTH = 9;
 export const RCODE_BADVERS = 16;
 
 const CLASS_IN = 1;
 const CLASS_CH = 3;
+const CLASS_ANY = 255;
+const QTYPE_DS = 43;
+const QTYPE_IXFR = 251;
+const QTYPE_AXFR = 252;
 const QTYPE_ANY = 255;
-const OPT_LENGTH = 11;
+const OPCODE_NOTIFY = 4;
+const OPCODE_UPDATE = 5;
 const TYPE_CNAME = 5;
+const OPT_LENGTH = 11;
+/** RFC 8914 Extended DNS Error option, code 20 "Not Authoritative": 4-byte header + INFO-CODE. */
+const EDE_LENGTH = 6;
+const EDE_NOT_AUTHORITATIVE = 20;
 /** Where a fragment's body starts in the message it was written for (question name `.`). */
 const FRAGMENT_BASE = 12 + 1 + 4;
-const NO_SHIFT = 0x7fffffff;
+const MAX_ADDITIONAL = 1024;
 
-/** What the last answer() did, for counters (read by the transport after each call). */
-export const OUTCOME_ANSWERED = 0;
-export const OUTCOME_DROPPED = 1;
+/** Group returned by lookup() when the closest encloser holds a DNAME. */
+const LOOKUP_DNAME = -1;
 
 export class AnswerEngine {
   private readonly options: AnswerOptions;
   private readonly query = new ParsedQuery();
+  /** A name synthesized from a DNAME, looked up again in the zone. */
+  private readonly target = new NameScratch();
   private readonly chaos: ChaosAnswers;
+  private readonly denial = new DenialSearch();
   private zones: ZoneImage[] = [];
   /** Open-addressed table of apex hashes → zone index + 1. */
   private zoneTable = new Int32Array(1);
   private zoneMask = 0;
   private rotation = 0;
-  private readonly denial = new DenialSearch();
-  /** Proof fragments for the response being written (ids, count). */
-  private readonly fragments = new Uint32Array(6);
-  private fragmentCount = 0;
-  // What the lookup found, for the proofs a DNSSEC template asks for: the node answering
-  // (exact or wildcard), the closest encloser and its label index in the query name.
-  private proofNode = -1;
-  private ceNode = -1;
-  private ceLabel = -1;
-  // Results of the last template write (fields, not a returned object: no allocation).
-  private pos = 0;
+  // The response being written (fields, not a returned object: no allocation per query).
   private an = 0;
   private ns = 0;
   private ar = 0;
   private tc = false;
   private aa = false;
   private rcode = 0;
+  private ede = false;
+  /** Proof fragments for the template being written (ids, count). */
+  private readonly fragments = new Uint32Array(6);
+  private fragmentCount = 0;
+  /** Which additional entries of the template being written went out. */
+  private readonly included = new Uint8Array(MAX_ADDITIONAL);
+  // What the last lookup found, for the proofs a DNSSEC template asks for: the node answering
+  // (exact or wildcard), the closest encloser and its label index in the name; and the
+  // DNAME record when the closest encloser holds one.
+  private proofNode = -1;
+  private ceNode = -1;
+  private ceLabel = -1;
+  private dname = 0;
   /** The rcode of the last response, -1 when it was dropped. */
   lastRcode = 0;
 
@@ -106,88 +120,121 @@ export class AnswerEngine {
    */
   answer(q: Uint8Array, len: number, out: Uint8Array, tcp: boolean): number {
     const query = this.query;
+    this.ede = false;
     const status = query.parse(q, len);
-    if (status !== PARSE_OK) {
-      if (status === PARSE_DROP) {
-        this.lastRcode = -1;
-        return 0;
-      }
-      const rcode = status === PARSE_FORMERR ? RCODE_FORMERR
-        : status === PARSE_NOTIMP ? RCODE_NOTIMP : RCODE_BADVERS;
-      return this.errorResponse(q, out, rcode);
+    if (status === PARSE_DROP) {
+      this.lastRcode = -1;
+      return 0;
     }
-    if (query.qclass === CLASS_IN) return this.answerIn(q, out, tcp);
+    if (status === PARSE_FORMERR) return this.errorResponse(q, out, RCODE_FORMERR);
+    if (status === PARSE_BADVERS) return this.errorResponse(q, out, RCODE_BADVERS);
+    if (query.opcode !== 0) {
+      // Knot: NOTIFY and UPDATE are known but not accepted here; the rest are not implemented.
+      const notAuth = query.opcode === OPCODE_NOTIFY || query.opcode === OPCODE_UPDATE;
+      return this.errorResponse(q, out, notAuth ? RCODE_NOTAUTH : RCODE_NOTIMP);
+    }
+    const qtype = query.qtype;
+    if (qtype === 0) return this.errorResponse(q, out, RCODE_NOTIMP);
+    // Zone transfers are refused until they are configured (AXFR is TCP-only, RFC 5936).
+    if (qtype === QTYPE_AXFR) return this.errorResponse(q, out, tcp ? RCODE_NOTAUTH : RCODE_NOTIMP);
+    if (qtype === QTYPE_IXFR) return this.errorResponse(q, out, RCODE_NOTAUTH);
+    if (query.qclass === CLASS_IN || query.qclass === CLASS_ANY) return this.answerIn(q, out, tcp);
     if (query.qclass === CLASS_CH) {
-      const body = this.chaos.find(query.name, query.nameLength, query.qtype);
-      if (body !== null) return this.answerChaos(q, out, tcp, body);
+      const record = this.chaos.find(query.qname.name, query.qname.length, qtype);
+      if (record !== null) return this.answerChaos(q, out, tcp, record);
     }
     return this.errorResponse(q, out, RCODE_REFUSED);
   }
 
+  /** Index + 1 of the zone whose apex is the suffix of `name` at label k, or 0. */
+  private zoneAt(name: NameScratch, k: number): number {
+    const start = name.labelStarts[k];
+    const length = name.length - start;
+    for (let slot = name.hashes[k] & this.zoneMask; ; slot = (slot + 1) & this.zoneMask) {
+      const entry = this.zoneTable[slot];
+      if (entry === 0) return 0;
+      if (this.zones[entry - 1].isApex(name.name, start, length)) return entry;
+    }
+  }
+
   private answerIn(q: Uint8Array, out: Uint8Array, tcp: boolean): number {
     const query = this.query;
-    // Longest-suffix zone match: try the whole name first, the root last.
-    let zone: ZoneImage | null = null;
+    const name = query.qname;
+    // Longest-suffix zone match: the whole name first, the root last. DS at the apex of a
+    // zone we also serve the parent of is the parent's data (RFC 4035 §3.1.4.1).
+    let entry = 0;
     let zoneLabel = 0;
-    for (let k = 0; k <= query.labelCount; k++) {
-      const start = query.labelStarts[k];
-      const length = query.nameLength - start;
-      let slot = query.hashes[k] & this.zoneMask;
-      for (;;) {
-        const entry = this.zoneTable[slot];
-        if (entry === 0) break;
-        const z = this.zones[entry - 1];
-        if (z.isApex(query.name, start, length)) {
-          zone = z;
-          break;
-        }
-        slot = (slot + 1) & this.zoneMask;
-      }
-      if (zone !== null) {
+    for (let k = 0; k <= name.labelCount; k++) {
+      const found = this.zoneAt(name, k);
+      if (found === 0) continue;
+      if (entry !== 0) {
+        entry = found;
         zoneLabel = k;
         break;
       }
+      entry = found;
+      zoneLabel = k;
+      if (k !== 0 || query.qtype !== QTYPE_DS) break;
     }
-    if (zone === null) return this.errorResponse(q, out, RCODE_REFUSED);
+    if (entry === 0) {
+      this.ede = query.edns;
+      return this.errorResponse(q, out, RCODE_REFUSED);
+    }
+    const zone = this.zones[entry - 1];
+    const group = this.lookup(zone, name, zoneLabel, query.ednsDo);
+    this.copyQuestion(q, out);
+    this.resetCounts();
+    const limit = this.responseLimit(tcp);
+    if (group === LOOKUP_DNAME) return this.answerDname(q, out, zone, limit);
+    const template = this.pick(zone, group);
+    const end = this.place(zone, template, query.questionEnd, limit, out, 12, name.length, query.ednsDo);
+    this.setFlags(zone, template);
+    return this.finish(q, out, end < 0 ? this.truncated() : end);
+  }
 
+  /**
+   * Find the template group for a name in a zone: an exact node's, a wildcard's, or the
+   * closest encloser's group for names below it (NXDOMAIN, referral). Notes the nodes
+   * proofs may need. Returns LOOKUP_DNAME when a DNAME rewrites the name.
+   */
+  private lookup(zone: ZoneImage, name: NameScratch, zoneLabel: number, dnssec: boolean): number {
     const u32 = zone.u32;
-    const dnssec = query.ednsDo;
-    let index = zone.findNode(query.name, 0, query.nameLength, query.hashes[0]);
+    let index = zone.findNode(name.name, 0, name.length, name.hashes[0]);
     if (index >= 0) {
       this.proofNode = zone.node(index);
       this.ceNode = this.ceLabel = -1;
-      return this.writeGroup(q, out, tcp, zone, this.groupFor(zone, this.proofNode));
+      return this.groupFor(zone, this.proofNode, dnssec);
     }
-
     // Closest encloser: the longest existing suffix (the apex always exists).
     let k = 1;
     for (; k <= zoneLabel; k++) {
-      const start = query.labelStarts[k];
-      index = zone.findNode(query.name, start, query.nameLength - start, query.hashes[k]);
+      const start = name.labelStarts[k];
+      index = zone.findNode(name.name, start, name.length - start, name.hashes[k]);
       if (index >= 0) break;
     }
-    if (index < 0) return this.errorResponse(q, out, RCODE_SERVFAIL); // image without apex node
-    const ce = zone.node(index);
+    const ce = zone.node(index < 0 ? 0 : index);
     this.ceNode = ce;
     this.ceLabel = k;
     this.proofNode = -1;
     if ((u32[ce + N_NAMELEN] >>> 16 & NODE_AUTH) !== 0) {
       const dname = u32[ce + N_DNAME];
-      if (dname !== 0) return this.answerDname(q, out, tcp, zone, ce, dname, query.labelStarts[k]);
+      if (dname !== 0) {
+        this.dname = dname;
+        return LOOKUP_DNAME;
+      }
       const wildcard = u32[ce + N_WILDCARD];
       if (wildcard !== 0) {
         this.proofNode = zone.node(wildcard - 1);
-        return this.writeGroup(q, out, tcp, zone, this.groupFor(zone, this.proofNode));
+        return this.groupFor(zone, this.proofNode, dnssec);
       }
     }
-    return this.writeGroup(q, out, tcp, zone, u32[ce + (dnssec ? N_BELOW_DO : N_BELOW)]);
+    return u32[ce + (dnssec ? N_BELOW_DO : N_BELOW)];
   }
 
   /** The template group answering this query's type at a node. */
-  private groupFor(zone: ZoneImage, node: number): number {
+  private groupFor(zone: ZoneImage, node: number, dnssec: boolean): number {
     const u32 = zone.u32;
     const qtype = this.query.qtype;
-    const dnssec = this.query.ednsDo;
     if (qtype === QTYPE_ANY) return u32[node + (dnssec ? N_ANY_DO : N_ANY)];
     const table = u32[node + N_TYPES] >>> 2;
     const count = u32[table];
@@ -197,29 +244,39 @@ export class AnswerEngine {
     return u32[node + (dnssec ? N_DEFAULT_DO : N_DEFAULT)];
   }
 
-  private responseLimit(tcp: boolean): number {
-    if (tcp) return 65535;
-    const query = this.query;
-    if (!query.edns) return 512;
-    const size = Math.min(query.ednsPayload, this.options.maxUdpPayload);
-    return size < 512 ? 512 : size;
-  }
-
-  private writeGroup(q: Uint8Array, out: Uint8Array, tcp: boolean, zone: ZoneImage, group: number): number {
+  /** One template of a group: groups of several are record orders, served round-robin. */
+  private pick(zone: ZoneImage, group: number): number {
     const u32 = zone.u32;
     const g = group >>> 2;
     const count = u32[g];
-    const template = count === 1 ? u32[g + 1] : u32[g + 1 + (this.rotation++ % count)];
+    return count === 1 ? u32[g + 1] : u32[g + 1 + (this.rotation++ % count)];
+  }
+
+  private responseLimit(tcp: boolean): number {
     const query = this.query;
-    this.copyQuestion(q, out);
-    const limit = this.responseLimit(tcp) - (query.edns ? OPT_LENGTH : 0);
-    const proof = zone.u16[(template >>> 1) + T_PROOF];
-    if (proof === 0 || !query.ednsDo) {
-      this.writeTemplate(zone, template, query.questionEnd, limit, out);
-    } else {
-      this.writeWithProofs(zone, template, proof, limit, out);
-    }
-    return this.finish(q, out);
+    const opt = query.edns ? OPT_LENGTH : 0;
+    if (tcp) return 65535 - opt;
+    if (!query.edns) return 512;
+    const size = Math.min(query.ednsPayload, this.options.maxUdpPayload);
+    return (size < 512 ? 512 : size) - opt;
+  }
+
+  private resetCounts(): void {
+    this.an = this.ns = this.ar = 0;
+    this.tc = false;
+  }
+
+  private setFlags(zone: ZoneImage, template: number): void {
+    const flags = zone.u16[template >>> 1];
+    this.aa = (flags & T_AA) !== 0;
+    this.rcode = flags & 0x0f;
+  }
+
+  /** Answer and authority did not fit: TC=1 and no records at all, as Knot sends. */
+  private truncated(): number {
+    this.resetCounts();
+    this.tc = true;
+    return this.query.questionEnd;
   }
 
   private addFragment(id: number): void {
@@ -228,202 +285,202 @@ export class AnswerEngine {
     this.fragments[this.fragmentCount++] = id;
   }
 
-  /**
-   * A DNSSEC template whose denial proofs depend on the query: the answer and authority part,
-   * the proof fragments (from the node records, or searched for the query name), then the
-   * additional part with its pointers moved past the inserted fragments.
-   */
-  private writeWithProofs(zone: ZoneImage, template: number, proof: number, limit: number, out: Uint8Array): void {
+  /** The denial proofs a DNSSEC template asks for, from node records or searched now. */
+  private collectProofs(zone: ZoneImage, proof: number): void {
     const u32 = zone.u32;
-    const u16 = zone.u16;
-    const query = this.query;
-    this.fragmentCount = 0;
+    const name = this.query.qname;
     if ((proof & PROOF_NODE) !== 0 && this.proofNode >= 0) {
       this.addFragment(u32[this.proofNode + N_PROOF]);
       this.addFragment(u32[this.proofNode + N_PROOF2]);
     }
-    if (this.ceNode >= 0) {
-      if ((proof & PROOF_ENCLOSER) !== 0) this.addFragment(u32[this.ceNode + N_PROOF]);
-      if ((proof & PROOF_QNAME) !== 0 && this.ceLabel >= 1) {
-        if (u32[H_DENIAL] === DENIAL_NSEC) {
-          this.addFragment(this.denial.nsecCovering(zone, query.name, query.labelStarts, 0, query.labelCount));
-        } else {
-          const start = query.labelStarts[this.ceLabel - 1];
-          this.addFragment(this.denial.nsec3Covering(zone, query.name, start, query.nameLength - start));
-        }
+    if (this.ceNode < 0) return;
+    if ((proof & PROOF_ENCLOSER) !== 0) this.addFragment(u32[this.ceNode + N_PROOF]);
+    if ((proof & PROOF_QNAME) !== 0 && this.ceLabel >= 1) {
+      if (u32[H_DENIAL] === DENIAL_NSEC) {
+        this.addFragment(this.denial.nsecCovering(zone, name.name, name.labelStarts, 0, name.labelCount));
+      } else {
+        const start = name.labelStarts[this.ceLabel - 1];
+        this.addFragment(this.denial.nsec3Covering(zone, name.name, start, name.length - start));
       }
-      if ((proof & PROOF_ENCLOSER_WILDCARD) !== 0) this.addFragment(u32[this.ceNode + N_WILD_PROOF]);
     }
-    const fragmentTable = (u32[H_FRAGMENTS] >>> 2) + 1;
-    const t = template >>> 1;
-    const bodyLen = u16[t + 5];
-    let total = bodyLen;
-    for (let i = 0; i < this.fragmentCount; i++) total += u16[(u32[fragmentTable + this.fragments[i] - 1] >>> 1) + 5];
-    const pos = query.questionEnd;
-    if (pos + total > limit) {
-      // Proofs that do not fit may not be left out silently: send what fits with TC=1.
-      this.writeTemplate(zone, template, pos, limit, out);
-      this.tc = true;
-      return;
-    }
-    const split = u16[t + T_SPLIT];
-    const delta = query.nameLength - u16[t + 1];
-    this.copyBody(zone, template, 0, split, pos, out, delta, NO_SHIFT, 0);
-    let p = pos + split;
-    let ns = u16[t + 3];
-    for (let i = 0; i < this.fragmentCount; i++) {
-      const f = u32[fragmentTable + this.fragments[i] - 1];
-      const len = u16[(f >>> 1) + 5];
-      this.copyBody(zone, f, 0, len, p, out, p - FRAGMENT_BASE, NO_SHIFT, 0);
-      ns += u16[(f >>> 1) + 3];
-      p += len;
-    }
-    const inserted = p - pos - split;
-    const splitTarget = 12 + u16[t + 1] + 4 + split;
-    this.copyBody(zone, template, split, bodyLen, p, out, delta, splitTarget, inserted);
-    this.pos = p + bodyLen - split;
-    this.an = u16[t + 2];
-    this.ns = ns;
-    this.ar = u16[t + 4];
-    this.tc = false;
-    this.aa = (u16[t] & T_AA) !== 0;
-    this.rcode = u16[t] & 0x0f;
+    if ((proof & PROOF_ENCLOSER_WILDCARD) !== 0) this.addFragment(u32[this.ceNode + N_WILD_PROOF]);
   }
 
   /**
-   * Copy body[from, to) of a template to out[at], moving each listed compression pointer in
-   * that range by `delta`, plus `extra` when its target (as written) is at or past `shiftFrom`.
+   * Write a template at `pos`: answer and authority, the proof fragments it asks for, then as
+   * much of the additional section as fits (RRset by RRset, like Knot; TC when referral glue
+   * is left out). The template answers for the name at `qBase` of wire length `nameLength`.
+   * Adds to the counts; returns the end, or -1 when answer and authority do not fit.
+   */
+  private place(
+    zone: ZoneImage, template: number, pos: number, limit: number, out: Uint8Array,
+    qBase: number, nameLength: number, proofs: boolean,
+  ): number {
+    const u16 = zone.u16;
+    const u32 = zone.u32;
+    const t = template >>> 1;
+    const nominal = u16[t + 1];
+    const qDelta = nameLength - nominal;
+    const bodyShift = pos - (12 + nominal + 4);
+    const bodyLen = u16[t + 5];
+    const split = u16[t + T_SPLIT];
+    const proof = u16[t + T_PROOF];
+    this.fragmentCount = 0;
+    if (proofs && proof !== 0) this.collectProofs(zone, proof);
+    const fragmentTable = (u32[H_FRAGMENTS] >>> 2) + 1;
+    let fragmentLength = 0;
+    for (let i = 0; i < this.fragmentCount; i++) {
+      fragmentLength += u16[(u32[fragmentTable + this.fragments[i] - 1] >>> 1) + 5];
+    }
+    if (pos + split + fragmentLength > limit) return -1;
+
+    this.copyBody(zone, template, 0, split, pos, out, qBase, qDelta, bodyShift);
+    let p = pos + split;
+    this.an += u16[t + 2];
+    this.ns += u16[t + 3];
+    for (let i = 0; i < this.fragmentCount; i++) {
+      const f = u32[fragmentTable + this.fragments[i] - 1];
+      const len = u16[(f >>> 1) + 5];
+      this.copyBody(zone, f, 0, len, p, out, 12, 0, p - FRAGMENT_BASE);
+      this.ns += u16[(f >>> 1) + 3];
+      p += len;
+    }
+    if (p + bodyLen - split <= limit) {
+      this.copyBody(zone, template, split, bodyLen, p, out, qBase, qDelta, bodyShift);
+      this.ar += u16[t + 4];
+      return p + bodyLen - split;
+    }
+    // Greedy fill: each additional RRset that fits goes in, a signature only with its RRset.
+    const entries = u16[t + 7];
+    let e = t + T_HEADER_U16 + u16[t + 6];
+    for (let i = 0; i < entries; i++, e += 4) {
+      const start = u16[e];
+      const end = u16[e + 1];
+      const depends = u16[e + 3] & ~ADD_REQUIRED;
+      let fits = p + end - start <= limit;
+      if (depends !== 0 && depends <= MAX_ADDITIONAL && this.included[depends - 1] === 0) fits = false;
+      if (i < MAX_ADDITIONAL) this.included[i] = fits ? 1 : 0;
+      if (!fits) {
+        if ((u16[e + 3] & ADD_REQUIRED) !== 0) this.tc = true;
+        continue;
+      }
+      this.copyBody(zone, template, start, end, p, out, qBase, qDelta, bodyShift);
+      this.ar += u16[e + 2];
+      p += end - start;
+    }
+    return p;
+  }
+
+  /**
+   * Copy body[from, to) of a template to out[at] and move its compression pointers to where
+   * their targets are now: the question name itself to `qBase`, its suffixes with the end of
+   * the name there (`qBase` − 12 + `qDelta`), body targets by `bodyShift`.
    */
   private copyBody(
     zone: ZoneImage, template: number, from: number, to: number, at: number, out: Uint8Array,
-    delta: number, shiftFrom: number, extra: number,
+    qBase: number, qDelta: number, bodyShift: number,
   ): void {
     const u16 = zone.u16;
     const bytes = zone.bytes;
     const t = template >>> 1;
-    const relocs = u16[t + 6];
-    const body = template + 2 * (T_HEADER_U16 + relocs + u16[t + 7] * 4) + from;
+    const pointers = u16[t + 6];
+    const body = template + 2 * (T_HEADER_U16 + pointers + u16[t + 7] * 4) + from;
     const n = to - from;
     if (n > 256) {
       out.set(bytes.subarray(body, body + n), at);
     } else {
       for (let i = 0; i < n; i++) out[at + i] = bytes[body + i];
     }
-    if (delta === 0 && extra === 0) return;
-    for (let r = t + T_HEADER_U16, end = r + relocs; r < end; r++) {
+    if (qBase === 12 && qDelta === 0 && bodyShift === 0) return;
+    const bodyBase = 12 + u16[t + 1] + 4;
+    for (let r = t + T_HEADER_U16, end = r + pointers; r < end; r++) {
       const off = u16[r];
       if (off < from || off >= to) continue;
       const p = at + off - from;
       let target = ((out[p] & 0x3f) << 8) | out[p + 1];
-      if (target >= shiftFrom) target += extra;
-      target += delta;
+      if (target === 12) target = qBase;
+      else if (target < bodyBase) target += qBase - 12 + qDelta;
+      else target += bodyShift;
       out[p] = 0xc0 | (target >>> 8);
       out[p + 1] = target & 0xff;
     }
   }
 
   /**
-   * Copy a template's body after the question, cut to fit `limit`, and move its relocatable
-   * pointers by the difference between the query name's length and the template's nominal one.
-   * Leaves counts, flags and the write position in fields.
+   * RFC 6672: the DNAME RRset, a CNAME synthesized from the query name with the DNAME owner's
+   * suffix replaced by the target, then — as Knot does — the answer for that new name when
+   * it is in the same zone.
    */
-  private writeTemplate(zone: ZoneImage, template: number, pos: number, limit: number, out: Uint8Array): void {
-    const u16 = zone.u16;
-    const t = template >>> 1;
-    const flags = u16[t];
-    const relocs = u16[t + 6];
-    const cuts = u16[t + 7];
-    const bodyLen = u16[t + 5];
-    let keep = bodyLen;
-    this.an = u16[t + 2];
-    this.ns = u16[t + 3];
-    this.ar = u16[t + 4];
-    this.tc = false;
-    if (pos + bodyLen > limit) {
-      // Cut at the last RRset boundary that fits (a cut point 0 always exists if any RRset does).
-      let c = t + T_HEADER_U16 + relocs + (cuts - 1) * 4;
-      keep = 0;
-      this.an = this.ns = this.ar = 0;
-      this.tc = cuts > 0;
-      for (let i = cuts - 1; i >= 0; i--, c -= 4) {
-        if (pos + u16[c] <= limit) {
-          keep = u16[c];
-          this.an = u16[c + 1];
-          this.ns = u16[c + 2];
-          this.ar = u16[c + 3] & ~CUT_TC;
-          this.tc = (u16[c + 3] & CUT_TC) !== 0;
-          break;
-        }
-      }
-    }
-    this.copyBody(zone, template, 0, keep, pos, out, this.query.nameLength - u16[t + 1], NO_SHIFT, 0);
-    this.pos = pos + keep;
-    this.aa = (flags & T_AA) !== 0;
-    this.rcode = flags & 0x0f;
-  }
-
-  /**
-   * RFC 6672: the DNAME RRset from its template, then a CNAME synthesized from the query name
-   * with the DNAME owner's suffix replaced by the target.
-   */
-  private answerDname(
-    q: Uint8Array, out: Uint8Array, tcp: boolean, zone: ZoneImage, ce: number, dname: number,
-    ownerStart: number,
-  ): number {
+  private answerDname(q: Uint8Array, out: Uint8Array, zone: ZoneImage, limit: number): number {
     const u32 = zone.u32;
     const query = this.query;
-    const limit = this.responseLimit(tcp) - (query.edns ? OPT_LENGTH : 0);
-    const ttl = u32[dname >>> 2];
-    const targetAt = u32[(dname >>> 2) + 1];
-    const targetLen = u32[(dname >>> 2) + 2];
-    this.copyQuestion(q, out);
-    this.writeTemplate(zone, this.firstTemplate(zone, u32[ce + (query.ednsDo ? N_BELOW_DO : N_BELOW)]), query.questionEnd, limit, out);
-    if (this.tc) return this.finish(q, out);
+    const name = query.qname;
+    const ownerStart = name.labelStarts[this.ceLabel];
+    const dname = this.dname >>> 2;
+    const ttl = u32[dname];
+    const targetAt = u32[dname + 1];
+    const targetLen = u32[dname + 2];
+    const dnssec = query.ednsDo;
+    const first = this.pick(zone, u32[this.ceNode + (dnssec ? N_BELOW_DO : N_BELOW)]);
+    let p = this.place(zone, first, query.questionEnd, limit, out, 12, name.length, false);
+    this.setFlags(zone, first);
+    if (p < 0) return this.finish(q, out, this.truncated());
     const newLength = ownerStart + targetLen;
     if (newLength > 255) {
       this.rcode = RCODE_YXDOMAIN;
-      return this.finish(q, out);
+      return this.finish(q, out, p);
     }
-    let p = this.pos;
-    if (p + 12 + newLength > limit) {
-      this.tc = true;
-      return this.finish(q, out);
-    }
+    if (p + 12 + newLength > limit) return this.finish(q, out, this.truncated());
     out[p++] = 0xc0; out[p++] = 0x0c;
     out[p++] = 0; out[p++] = TYPE_CNAME;
     out[p++] = 0; out[p++] = CLASS_IN;
     out[p++] = ttl >>> 24; out[p++] = (ttl >>> 16) & 0xff; out[p++] = (ttl >>> 8) & 0xff; out[p++] = ttl & 0xff;
     out[p++] = newLength >>> 8; out[p++] = newLength & 0xff;
+    const synthesized = p;
     for (let i = 0; i < ownerStart; i++) out[p++] = q[12 + i];
     const bytes = zone.bytes;
     for (let i = 0; i < targetLen; i++) out[p++] = bytes[targetAt + i];
-    this.pos = p;
     this.an++;
-    return this.finish(q, out);
+
+    // Chase the new name inside this zone (one step: a second DNAME is not followed), unless
+    // the question was for the CNAME itself.
+    if (query.qtype === TYPE_CNAME) return this.finish(q, out, p);
+    const target = this.target;
+    target.read(out, synthesized, p);
+    let zoneLabel = -1;
+    for (let k = 0; k <= target.labelCount; k++) {
+      const start = target.labelStarts[k];
+      if (zone.isApex(target.name, start, target.length - start)) {
+        zoneLabel = k;
+        break;
+      }
+    }
+    if (zoneLabel < 0) return this.finish(q, out, p);
+    const group = this.lookup(zone, target, zoneLabel, dnssec);
+    if (group === LOOKUP_DNAME) return this.finish(q, out, p);
+    const chased = this.pick(zone, group);
+    const end = this.place(zone, chased, p, limit, out, synthesized, target.length, false);
+    if (end < 0) return this.finish(q, out, this.truncated());
+    const rcode = zone.u16[chased >>> 1] & 0x0f;
+    if (rcode !== RCODE_NOERROR) this.rcode = rcode;
+    return this.finish(q, out, end);
   }
 
-  private firstTemplate(zone: ZoneImage, group: number): number {
-    return zone.u32[(group >>> 2) + 1];
-  }
-
-  private answerChaos(q: Uint8Array, out: Uint8Array, tcp: boolean, body: Uint8Array): number {
+  private answerChaos(q: Uint8Array, out: Uint8Array, tcp: boolean, record: Uint8Array): number {
     const query = this.query;
     this.copyQuestion(q, out);
-    const limit = this.responseLimit(tcp) - (query.edns ? OPT_LENGTH : 0);
+    this.resetCounts();
+    this.aa = false; // Knot answers CHAOS without AA: it is not zone data
+    this.rcode = RCODE_NOERROR;
     let pos = query.questionEnd;
-    this.an = this.ns = this.ar = 0;
-    this.tc = false;
-    if (body.length > 0 && pos + body.length <= limit) {
-      out.set(body, pos);
-      pos += body.length;
+    if (pos + record.length <= this.responseLimit(tcp)) {
+      out.set(record, pos);
+      pos += record.length;
       this.an = 1;
-    } else if (body.length > 0) {
+    } else {
       this.tc = true;
     }
-    this.pos = pos;
-    this.aa = true;
-    this.rcode = RCODE_NOERROR;
-    return this.finish(q, out);
+    return this.finish(q, out, pos);
   }
 
   private copyQuestion(q: Uint8Array, out: Uint8Array): void {
@@ -434,35 +491,32 @@ export class AnswerEngine {
   /** An answer with no records: the question echoed when it could be read. */
   private errorResponse(q: Uint8Array, out: Uint8Array, rcode: number): number {
     const query = this.query;
-    this.an = this.ns = this.ar = 0;
-    this.tc = false;
+    this.resetCounts();
     this.aa = false;
     this.rcode = rcode;
     if (query.hasQuestion) {
       this.copyQuestion(q, out);
-      this.pos = query.questionEnd;
-    } else {
-      this.pos = 12;
+      return this.finish(q, out, query.questionEnd);
     }
-    return this.finish(q, out);
+    return this.finish(q, out, 12);
   }
 
-  /** Header, then the OPT record when the query had one. */
-  private finish(q: Uint8Array, out: Uint8Array): number {
+  /** Header, then the OPT record when the query had one. Returns the message length. */
+  private finish(q: Uint8Array, out: Uint8Array, pos: number): number {
     const query = this.query;
     const rcode = this.rcode;
     out[0] = q[0];
     out[1] = q[1];
     // QR, the query's opcode and RD; AA and TC as decided. RA is never set (no recursion);
-    // CD is copied (RFC 4035 §3.1.6 leaves it to the resolver).
+    // Z, AD and CD are cleared, as Knot does.
     out[2] = 0x80 | (q[2] & 0x79) | (this.aa ? 0x04 : 0) | (this.tc ? 0x02 : 0);
-    out[3] = (q[3] & 0x10) | (rcode & 0x0f);
+    out[3] = rcode & 0x0f;
     out[4] = 0;
     out[5] = query.hasQuestion ? 1 : 0;
     out[6] = this.an >>> 8; out[7] = this.an & 0xff;
     out[8] = this.ns >>> 8; out[9] = this.ns & 0xff;
     let ar = this.ar;
-    let p = this.pos;
+    let p = pos;
     if (query.edns) {
       const size = this.options.maxUdpPayload;
       out[p++] = 0;
@@ -471,7 +525,14 @@ export class AnswerEngine {
       out[p++] = rcode >>> 4; // extended RCODE, upper 8 bits
       out[p++] = 0; // version
       out[p++] = query.ednsDo ? 0x80 : 0; out[p++] = 0;
-      out[p++] = 0; out[p++] = 0;
+      if (this.ede) {
+        out[p++] = 0; out[p++] = EDE_LENGTH;
+        out[p++] = 0; out[p++] = 15; // OPTION-CODE EDE
+        out[p++] = 0; out[p++] = 2;
+        out[p++] = 0; out[p++] = EDE_NOT_AUTHORITATIVE;
+      } else {
+        out[p++] = 0; out[p++] = 0;
+      }
       ar++;
     }
     out[10] = ar >>> 8; out[11] = ar & 0xff;

@@ -10,8 +10,6 @@ export interface ChaosOptions {
 }
 
 const QTYPE_TXT = 16;
-const QTYPE_ANY = 255;
-const EMPTY = new Uint8Array(0);
 
 function wireName(text: string): Uint8Array {
   const labels = text.split('.').filter((l) => l.length > 0);
@@ -51,8 +49,8 @@ export class ChaosAnswers {
   }
 
   /**
-   * The answer record for a lowercased CH question, an empty array for a known name asked
-   * for another type (NODATA), or null for a name we do not answer (REFUSED).
+   * The answer record for a lowercased CH TXT question, or null (REFUSED, as Knot does for
+   * other names and for these names with any other type, ANY included).
    */
   find(name: Uint8Array, length: number, qtype: number): Uint8Array | null {
     for (let n = 0; n < this.names.length; n++) {
@@ -60,7 +58,7 @@ export class ChaosAnswers {
       if (candidate.length !== length) continue;
       let i = 0;
       while (i < length && candidate[i] === name[i]) i++;
-      if (i === length) return qtype === QTYPE_TXT || qtype === QTYPE_ANY ? this.records[n] : EMPTY;
+      if (i === length) return qtype === QTYPE_TXT ? this.records[n] : null;
     }
     return null;
   }

@@ -1,11 +1,14 @@
 // Writes one response template: the answer, authority and additional sections as they follow
-// the question, compressed against a nominal question name, with the relocation list and cut
-// points the workers need to patch and truncate it without parsing (layout in image/layout.ts).
+// the question, compressed against a nominal question name, with the pointer list and the
+// additional-section table workers need to patch and trim it without parsing
+// (layout in image/layout.ts).
 
 import type { WireName } from '../zone/model.ts';
 import { nameLength } from '../zone/name.ts';
-import { TYPE_CNAME, TYPE_MX, TYPE_NS, TYPE_PTR, TYPE_SOA, CLASS_IN } from '../zone/types.ts';
-import { CUT_TC, MAX_POINTER_TARGET, T_AA, T_HEADER_U16 } from '../image/layout.ts';
+import {
+  TYPE_CNAME, TYPE_HTTPS, TYPE_MX, TYPE_NS, TYPE_PTR, TYPE_SOA, TYPE_SRV, TYPE_SVCB, CLASS_IN,
+} from '../zone/types.ts';
+import { ADD_REQUIRED, MAX_POINTER_TARGET, T_AA, T_HEADER_U16 } from '../image/layout.ts';
 import type { RRset } from './zone-tree.ts';
 import { nameKey } from './zone-tree.ts';
 
@@ -20,8 +23,10 @@ export interface PlacedRRset {
   ownerIsQname: boolean;
   /** Record order to write (a rotation); defaults to rrset.rdatas. */
   rdatas?: Uint8Array[];
-  /** The signatures of the RRset before it: written after all RRsets of the section, as Knot does. */
-  sig?: boolean;
+  /** For RRSIGs: the RRset they sign. Written after all RRsets of the section, as Knot does. */
+  signs?: RRset;
+  /** Additional data whose absence makes the response truncated (glue of a referral). */
+  required?: boolean;
 }
 
 export interface TemplateSpec {
@@ -37,7 +42,7 @@ export interface TemplateSpec {
 }
 
 // Largest body that leaves room for header, a 255-byte question name and an OPT record.
-const MAX_BODY = 65535 - 12 - 259 - 11;
+const MAX_BODY = 65535 - 12 - 259 - 17;
 
 class Body {
   bytes = new Uint8Array(512);
@@ -56,20 +61,24 @@ class Body {
   raw(b: Uint8Array): void { this.ensure(b.length); this.bytes.set(b, this.len); this.len += b.length; }
 }
 
-interface Target { abs: number; moves: boolean }
-
 class TemplateWriter {
   private readonly body = new Body();
-  private readonly dict = new Map<string, Target>();
-  private readonly relocs: number[] = [];
+  /** Lowercased name suffix → where it stands in the nominal message. */
+  private readonly dict = new Map<string, number>();
+  /** Body offsets of every compression pointer written. */
+  readonly pointers: number[] = [];
   private readonly bodyBase: number;
+  /**
+   * Names written in the additional section are not offered for compression: workers may
+   * leave out any additional RRset that does not fit, so nothing may point into one.
+   */
+  frozen = false;
 
   constructor(nominal: WireName, belowMode: boolean) {
     this.bodyBase = 12 + nominal.length + 4;
-    // Suffixes of the question name are compression targets; with `*.X` only X and above,
-    // and they move with the query name's length.
+    // Suffixes of the question name are compression targets; with `*.X` only X and above.
     for (let i = belowMode ? nominal[0] + 1 : 0; nominal[i] !== 0; i += nominal[i] + 1) {
-      this.dict.set(suffixKey(nominal, i), { abs: 12 + i, moves: i !== 0 });
+      this.dict.set(suffixKey(nominal, i), 12 + i);
     }
   }
 
@@ -81,21 +90,39 @@ class TemplateWriter {
     for (let i = 0; name[i] !== 0; i += name[i] + 1) {
       const key = suffixKey(name, i);
       const target = compress ? this.dict.get(key) : undefined;
-      if (target) {
-        if (target.moves) this.relocs.push(this.body.len);
-        this.body.u16(0xc000 | target.abs);
+      if (target !== undefined) {
+        this.pointers.push(this.body.len);
+        this.body.u16(0xc000 | target);
         return;
       }
-      const abs = this.bodyBase + this.body.len;
-      if (abs < MAX_POINTER_TARGET && !this.dict.has(key)) this.dict.set(key, { abs, moves: true });
+      this.offer(key);
       this.body.raw(name.subarray(i, i + name[i] + 1));
     }
     this.body.u8(0);
   }
 
+  /** Make the name suffix about to be written at the current position a compression target. */
+  private offer(key: string): void {
+    const abs = this.bodyBase + this.body.len;
+    if (!this.frozen && abs < MAX_POINTER_TARGET && !this.dict.has(key)) this.dict.set(key, abs);
+  }
+
+  /** Offer the suffixes of a name written uncompressed inside RDATA (SRV, SVCB targets). */
+  private offerAll(name: Uint8Array, at: number): void {
+    for (let i = 0; name[i] !== 0; i += name[i] + 1) {
+      const key = suffixKey(name, i);
+      const abs = this.bodyBase + at + i;
+      if (!this.frozen && abs < MAX_POINTER_TARGET && !this.dict.has(key)) this.dict.set(key, abs);
+    }
+  }
+
   writeRecord(placed: PlacedRRset, rdata: Uint8Array, ttl: number): void {
-    if (placed.ownerIsQname) this.body.u16(0xc00c);
-    else this.writeName(placed.rrset.owner, true);
+    if (placed.ownerIsQname) {
+      this.pointers.push(this.body.len);
+      this.body.u16(0xc00c);
+    } else {
+      this.writeName(placed.rrset.owner, true);
+    }
     const type = placed.rrset.type;
     this.body.u16(type);
     this.body.u16(CLASS_IN);
@@ -122,13 +149,16 @@ class TemplateWriter {
       this.writeName(rdata.subarray(m, m + r), true);
       this.body.raw(rdata.subarray(m + r));
     } else {
+      const at = this.body.len;
       this.body.raw(rdata);
+      if (type === TYPE_SRV && rdata.length > 6) this.offerAll(rdata.subarray(6), at + 6);
+      if ((type === TYPE_SVCB || type === TYPE_HTTPS) && rdata.length > 2) this.offerAll(rdata.subarray(2), at + 2);
     }
   }
 
-  finish(spec: TemplateSpec, counts: number[], cuts: number[], split: number): Uint8Array {
+  finish(spec: TemplateSpec, counts: number[], additional: number[], split: number): Uint8Array {
     const header = T_HEADER_U16;
-    const u16count = header + this.relocs.length + cuts.length;
+    const u16count = header + this.pointers.length + additional.length;
     const size = (u16count * 2 + this.body.len + 3) & ~3;
     const out = new Uint8Array(size);
     const h = new Uint16Array(out.buffer, 0, u16count);
@@ -138,12 +168,12 @@ class TemplateWriter {
     h[3] = counts[1];
     h[4] = counts[2];
     h[5] = this.body.len;
-    h[6] = this.relocs.length;
-    h[7] = cuts.length / 4;
+    h[6] = this.pointers.length;
+    h[7] = additional.length / 4;
     h[8] = spec.proof ?? 0;
     h[9] = split;
-    h.set(this.relocs, header);
-    h.set(cuts, header + this.relocs.length);
+    h.set(this.pointers, header);
+    h.set(additional, header + this.pointers.length);
     out.set(this.body.bytes.subarray(0, this.body.len), u16count * 2);
     return out;
   }
@@ -163,8 +193,8 @@ function suffixKey(name: Uint8Array, start: number): string {
 function ordered(rrsets: PlacedRRset[]): PlacedRRset[] {
   const out: PlacedRRset[] = [];
   for (let section = SECTION_ANSWER; section <= SECTION_ADDITIONAL; section++) {
-    for (const p of rrsets) if (p.section === section && !p.sig) out.push(p);
-    for (const p of rrsets) if (p.section === section && p.sig) out.push(p);
+    for (const p of rrsets) if (p.section === section && !p.signs) out.push(p);
+    for (const p of rrsets) if (p.section === section && p.signs) out.push(p);
   }
   return out;
 }
@@ -173,20 +203,28 @@ function ordered(rrsets: PlacedRRset[]): PlacedRRset[] {
 export function writeTemplate(spec: TemplateSpec): Uint8Array {
   const w = new TemplateWriter(spec.nominal, spec.belowMode);
   const counts = [0, 0, 0];
-  const cuts: number[] = [];
+  const additional: number[] = [];
+  const entryOf = new Map<RRset, number>();
   let split = -1;
   for (const placed of ordered(spec.rrsets)) {
-    const before = w.length;
-    if (placed.section === SECTION_ADDITIONAL && split < 0) split = before;
-    const c = [...counts];
+    const start = w.length;
+    if (placed.section === SECTION_ADDITIONAL && split < 0) {
+      split = start;
+      w.frozen = true;
+    }
     const rdatas = placed.rdatas ?? placed.rrset.rdatas;
-    // The cut before this RRset: dropping it (and all after) needs TC unless it is additional.
-    cuts.push(before, c[0], c[1], c[2] | (placed.section < SECTION_ADDITIONAL ? CUT_TC : 0));
     for (const rdata of rdatas) w.writeRecord(placed, rdata, placed.rrset.ttl);
     if (w.length > MAX_BODY) throw new TemplateTooLargeError(placed.rrset);
     counts[placed.section] += rdatas.length;
+    if (placed.section === SECTION_ADDITIONAL) {
+      // A signature goes out only with the RRset it signs.
+      const signed = placed.signs ? entryOf.get(placed.signs) : undefined;
+      const depends = signed === undefined ? 0 : signed + 1;
+      entryOf.set(placed.rrset, additional.length / 4);
+      additional.push(start, w.length, rdatas.length, depends | (placed.required ? ADD_REQUIRED : 0));
+    }
   }
-  return w.finish(spec, counts, cuts, split < 0 ? w.length : split);
+  return w.finish(spec, counts, additional, split < 0 ? w.length : split);
 }
 
 export class TemplateTooLargeError extends Error {

@@ -6,7 +6,7 @@ import type { WireName } from '../zone/model.ts';
 import { lowerName, nameLength, parentName, ROOT } from '../zone/name.ts';
 import {
   TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_DS, TYPE_MX, TYPE_NS, TYPE_NSEC, TYPE_NSEC3, TYPE_RRSIG,
-  TYPE_SOA, TYPE_SRV,
+  TYPE_SOA, TYPE_SRV, TYPE_SVCB, TYPE_HTTPS,
 } from '../zone/types.ts';
 import { PROOF_ENCLOSER, PROOF_ENCLOSER_WILDCARD, PROOF_NODE, PROOF_QNAME } from '../image/layout.ts';
 import type { RRset, TreeNode, ZoneTree } from './zone-tree.ts';
@@ -43,6 +43,7 @@ function additionalTarget(type: number, rdata: Uint8Array): Uint8Array | null {
   if (type === TYPE_NS) return rdata;
   if (type === TYPE_MX) return rdata.subarray(2);
   if (type === TYPE_SRV) return rdata.subarray(6);
+  if (type === TYPE_SVCB || type === TYPE_HTTPS) return rdata.subarray(2);
   return null;
 }
 
@@ -57,7 +58,7 @@ class Proofs {
     if (!set) return;
     this.placed.push({ rrset: set, section: SECTION_AUTHORITY, ownerIsQname: false });
     const sig = node.sigs.get(type);
-    if (sig) this.placed.push({ rrset: sig, section: SECTION_AUTHORITY, ownerIsQname: false, sig: true });
+    if (sig) this.placed.push({ rrset: sig, section: SECTION_AUTHORITY, ownerIsQname: false, signs: set });
   }
 }
 
@@ -108,14 +109,14 @@ export class TemplateFactory {
     const rrset = owner ? { ...set, owner } : set;
     const out: PlacedRRset[] = [{ rrset, section, ownerIsQname }];
     const sig = dnssec ? node.sigs.get(set.type) : undefined;
-    if (sig) out.push({ rrset: owner ? { ...sig, owner } : sig, section, ownerIsQname, sig: true });
+    if (sig) out.push({ rrset: owner ? { ...sig, owner } : sig, section, ownerIsQname, signs: rrset });
     return out;
   }
 
   private soaAuthority(dnssec: boolean): PlacedRRset[] {
     const out: PlacedRRset[] = [{ rrset: this.negativeSoa, section: SECTION_AUTHORITY, ownerIsQname: false }];
     if (dnssec && this.negativeSoaSig) {
-      out.push({ rrset: this.negativeSoaSig, section: SECTION_AUTHORITY, ownerIsQname: false, sig: true });
+      out.push({ rrset: this.negativeSoaSig, section: SECTION_AUTHORITY, ownerIsQname: false, signs: this.negativeSoa });
     }
     return out;
   }
@@ -213,14 +214,14 @@ export class TemplateFactory {
   }
 
   /** A/AAAA of in-zone targets of NS, MX and SRV records (RFC 1035 §3.3 additional processing). */
-  private additionals(sets: RRset[], dnssec: boolean): PlacedRRset[] {
+  private additionals(sets: RRset[], dnssec: boolean, required = false): PlacedRRset[] {
     const out: PlacedRRset[] = [];
     const seen = new Set<string>();
     for (const set of sets) {
       for (const rdata of set.rdatas) {
         const target = additionalTarget(set.type, rdata);
         if (!target) continue;
-        const node = this.tree.get(lowerName(target));
+        const node = this.tree.get(lowerName(target.subarray(0, nameLength(target, 0))));
         if (!node) continue;
         // Glue is not signed; authoritative addresses carry their signatures.
         const signed = dnssec && !node.occludedBy && !node.isCut;
@@ -229,7 +230,7 @@ export class TemplateFactory {
           const key = `${node.key}/${type}`;
           if (!rr || seen.has(key)) continue;
           seen.add(key);
-          out.push(...this.withSig(node, rr, SECTION_ADDITIONAL, false, signed));
+          for (const p of this.withSig(node, rr, SECTION_ADDITIONAL, false, signed)) out.push({ ...p, required });
         }
       }
     }
@@ -305,12 +306,25 @@ export class TemplateFactory {
     const proofs = new Proofs();
     const negative: PlacedRRset[] = [];
     const finals: RRset[] = [];
+    const glue: RRset[] = [];
     let rcode = RCODE_NOERROR;
     const visited = new Set<TreeNode>([node]);
     let target = node.rrsets.get(TYPE_CNAME)!.rdatas[0];
     for (let step = 0; step < MAX_CHAIN; step++) {
       const r = this.tree.resolve(target);
-      if (r.kind === 'outside' || r.kind === 'referral' || r.kind === 'dname') break;
+      if (r.kind === 'outside' || r.kind === 'dname') break;
+      if (r.kind === 'referral') {
+        // Knot goes on into the delegation: the answer so far, then the referral.
+        const ns = r.cut.rrsets.get(TYPE_NS)!;
+        negative.push({ rrset: ns, section: SECTION_AUTHORITY, ownerIsQname: false });
+        if (dnssec && this.denial.signed) {
+          const ds = r.cut.rrsets.get(TYPE_DS);
+          if (ds) negative.push(...this.withSig(r.cut, ds, SECTION_AUTHORITY, false, true));
+          else this.proveNodata(proofs, r.cut);
+        }
+        glue.push(ns);
+        break;
+      }
       const owner = lowerName(target);
       if (r.kind === 'nxdomain') {
         rcode = RCODE_NXDOMAIN;
@@ -341,7 +355,7 @@ export class TemplateFactory {
     return [this.write({
       nominal: node.name, belowMode: wildcard, rcode, aa: true,
       proof: wildcard ? this.expansionProof(dnssec) : 0,
-    }, [answer, negative, proofs.placed, this.additionals(finals, dnssec)])];
+    }, [answer, negative, proofs.placed, this.additionals(finals, dnssec), this.additionals(glue, false, true)])];
   }
 
   private closestEncloser(name: WireName): TreeNode {
@@ -375,14 +389,14 @@ export class TemplateFactory {
       const ns = cut.rrsets.get(TYPE_NS)!;
       const authority: PlacedRRset[] = [{ rrset: ns, section: SECTION_AUTHORITY, ownerIsQname: !below }];
       const proofs = new Proofs();
-      if (dnssec) {
+      if (dnssec && this.denial.signed) {
         const ds = cut.rrsets.get(TYPE_DS);
         if (ds) authority.push(...this.withSig(cut, ds, SECTION_AUTHORITY, !below, true));
         else this.proveNodata(proofs, cut);
       }
       return [this.write({
         nominal: below ? belowName(cut.name) : cut.name, belowMode: below, rcode: RCODE_NOERROR, aa: false,
-      }, [authority, proofs.placed, this.additionals([ns], false)])];
+      }, [authority, proofs.placed, this.additionals([ns], false, true)])];
     });
   }
 

@@ -24,20 +24,25 @@
 //   +1  nominalLen  wire length of the question name this template was written for
 //   +2  ancount     +3 nscount     +4 arcount
 //   +5  bodyLen     bytes of body (answer, authority and additional sections)
-//   +6  relocCount  +7 cutCount
+//   +6  pointerCount  +7 additionalCount
 //   +8  proof       PROOF_* bits: fragments the worker adds after the authority section
 //   +9  split       body offset where the additional section starts (fragments go there)
-//   +10 relocCount × u16  body offsets of compression pointers that move by
-//                         delta = (query's qname length − nominalLen); pointers to the
-//                         question name itself (0xC00C) never move and are not listed
-//   then cutCount × 4 u16: {bodyLen, ancount, nscount, arcount | CUT_TC} — the places where
-//                         a response that does not fit may be cut, in ascending order; CUT_TC
-//                         says the cut drops answer/authority data, so TC must be set
+//   +10 pointerCount × u16  body offsets of every compression pointer, for relocation
+//   then additionalCount × 4 u16: {start, end, records, depends | ADD_REQUIRED} — each
+//                   additional RRset's body range; `depends` is 1 + the index of the entry a
+//                   signature belongs to; ADD_REQUIRED marks referral glue (TC if left out)
 //   then body bytes, as they follow the question in the response
 //
-// A template written for nominal name `*.X` (wildcard answers, NXDOMAIN, NODATA, referrals
-// for names below a cut) serves any query name below X: every pointer into the question
-// (to a suffix of X) and into the body moves by the same delta.
+// Pointers are written for the nominal message (header, question with the nominal name,
+// body). When a template is copied elsewhere, each pointer is moved by where its target
+// went: the question name itself (offset 12) stays 12 — or becomes the offset of the name
+// the template answers for (a name synthesized from a DNAME); a suffix of the question
+// name moves with the end of the name actually there; a target in the body moves with the
+// body. So a template written for `*.X` (wildcard answers, NXDOMAIN, NODATA, referrals for
+// names below a cut) serves any name below X.
+//
+// Names in the additional section are never compression targets, so any additional RRset
+// can be left out when a response would not fit (Knot fills additional data greedily).
 //
 // Node record (NODE_WORDS u32):
 //   N_NAME      offset of the node's lowercased wire name
@@ -129,7 +134,7 @@ export const T_PROOF = 8;
 export const T_SPLIT = 9;
 export const T_HEADER_U16 = 10;
 export const T_AA = 0x100;
-export const CUT_TC = 0x8000;
+export const ADD_REQUIRED = 0x8000;
 
 /** Add the answering node's N_PROOF and N_PROOF2 fragments. */
 export const PROOF_NODE = 1;

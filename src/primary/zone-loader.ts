@@ -1,57 +1,103 @@
-// One zone file to one servable image: readZone, then compile, plus what the logs say about it.
+// One zone file to one servable image: readZone, then compile, plus what the logs, /zones and
+// /metrics say about it (serial, size, DNSSEC signature status).
 
-import { compileZone } from '../compile/compile-zone.ts';
+import { readFileSync } from 'node:fs';
+import { compile, type CompiledZone } from '../compile/compile-zone.ts';
 import { PeregrineError } from '../errors.ts';
-import type { Zone } from '../zone/model.ts';
-import { nameEquals, nameLength } from '../zone/name.ts';
-import { TYPE_SOA } from '../zone/types.ts';
-import { readZone } from './zone-reader.ts';
+import { nameToText } from '../zone/name.ts';
+import { DEFAULT_EXPIRY_WARNING_SECONDS, signatureStatus, type DenialKind } from '../zone/signatures.ts';
+import { originFromFileName, parseOrigin, readZone } from './zone-reader.ts';
+
+/** The signature status of a loaded zone, reduced to what is kept while it serves. */
+export interface SignatureSummary {
+  signed: boolean;
+  denial: DenialKind;
+  /** Earliest RRSIG expiration in the zone; null when it has no RRSIG. */
+  earliestExpiration: Date | null;
+  /** RRsets whose earliest signature had expired at load time. */
+  expired: number;
+  /** RRsets whose earliest signature was valid at load time but expires within the window. */
+  expiring: number;
+}
 
 export interface LoadedZone {
   /** Presentation form, lowercase, with the trailing dot. */
   origin: string;
   file: string;
-  serial: number | null;
+  serial: number;
+  /** Records served (class IN), as the compiler counts them. */
   records: number;
   image: SharedArrayBuffer;
+  loadedAt: Date;
+  signatures: SignatureSummary;
 }
 
 export type LoadResult =
   | { ok: true; zone: LoadedZone }
-  | { ok: false; errors: PeregrineError[] };
+  /** `origin` is the best guess at the zone's name, for /zones and metrics labels. */
+  | { ok: false; errors: PeregrineError[]; origin: string };
+
+export interface LoadOptions {
+  /** The time signatures are judged against (default: now). */
+  now?: Date;
+  /** Signatures expiring within this many seconds count as expiring (default 7 days). */
+  expiryWarningSeconds?: number;
+}
 
 /** readZone, then compile. An image that does not fit the format is an error like any other. */
-export function loadZone(file: string, origin: string | null = null): LoadResult {
+export function loadZone(file: string, origin: string | null = null, options: LoadOptions = {}): LoadResult {
   const read = readZone(file, origin);
-  if (!read.ok) return read;
-  let image: SharedArrayBuffer;
+  if (!read.ok) return { ok: false, errors: read.errors, origin: guessOrigin(file, origin) };
+  let compiled: CompiledZone;
   try {
-    image = compileZone(read.zone);
+    compiled = compile(read.zone);
   } catch (err) {
-    if (err instanceof PeregrineError) return { ok: false, errors: [err] };
+    if (err instanceof PeregrineError) return { ok: false, errors: [err], origin: read.origin };
     throw err;
   }
+  const now = options.now ?? new Date();
+  const status = signatureStatus(read.zone, now, options.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS);
   return {
     ok: true,
     zone: {
       origin: read.origin,
       file,
-      serial: soaSerial(read.zone),
-      records: read.zone.records.length,
-      image,
+      serial: compiled.serial,
+      records: compiled.records,
+      image: compiled.image,
+      loadedAt: now,
+      signatures: {
+        // What the image serves decides "signed"; the rest describes the records behind it.
+        signed: compiled.signed,
+        denial: compiled.signed ? status.denial : 'none',
+        earliestExpiration: status.earliestExpiration,
+        expired: status.expired.length,
+        expiring: status.expiring.length,
+      },
     },
   };
 }
 
-/** The apex SOA's serial, for logs (null if checkZone ever lets a zone without SOA through). */
-export function soaSerial(zone: Zone): number | null {
-  for (const rr of zone.records) {
-    if (rr.type !== TYPE_SOA || !nameEquals(rr.owner, zone.origin)) continue;
-    const rdata = rr.rdata;
-    let off = nameLength(rdata, 0);
-    off += nameLength(rdata, off);
-    if (off + 4 > rdata.length) return null;
-    return ((rdata[off] << 24) >>> 0) + (rdata[off + 1] << 16) + (rdata[off + 2] << 8) + rdata[off + 3];
+const DOLLAR_ORIGIN = /^[ \t]*\$ORIGIN[ \t]+([^\s;]+)/im;
+
+/**
+ * The name a zone that failed to load goes by: the operator's origin, else the file's first
+ * absolute $ORIGIN, else the file name (readZone's rules, without parsing the rest of the file).
+ */
+export function guessOrigin(file: string, origin: string | null): string {
+  let text = origin;
+  if (text === null) {
+    try {
+      const m = DOLLAR_ORIGIN.exec(readFileSync(file, 'latin1'));
+      if (m !== null && m[1].endsWith('.')) text = m[1];
+    } catch {
+      // unreadable: the file name is all there is
+    }
   }
-  return null;
+  text ??= originFromFileName(file);
+  try {
+    return nameToText(parseOrigin(text)).toLowerCase();
+  } catch {
+    return text;
+  }
 }

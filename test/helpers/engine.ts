@@ -40,6 +40,26 @@ export function encodeQuery(name: string, type: string, o: AskOptions = {}): Buf
   });
 }
 
+/** What dns-packet's decode returns, with the fields its typings leave out. */
+export interface Decoded {
+  id: number;
+  rcode: string;
+  opcode: string;
+  flag_aa: boolean;
+  flag_tc: boolean;
+  flag_rd: boolean;
+  flag_ra: boolean;
+  flag_cd: boolean;
+  questions: dnsPacket.Question[];
+  answers: (dnsPacket.Answer & { data?: unknown; ttl?: number })[];
+  authorities: (dnsPacket.Answer & { data?: unknown; ttl?: number })[];
+  additionals: (dnsPacket.Answer & { data?: unknown; ttl?: number })[];
+}
+
+export function decode(raw: Buffer): Decoded {
+  return dnsPacket.decode(raw) as unknown as Decoded;
+}
+
 const out = new Uint8Array(65536);
 
 export function askRaw(engine: AnswerEngine, query: Uint8Array, tcp = false): Buffer | null {
@@ -47,10 +67,10 @@ export function askRaw(engine: AnswerEngine, query: Uint8Array, tcp = false): Bu
   return n === 0 ? null : Buffer.from(out.subarray(0, n));
 }
 
-export function ask(engine: AnswerEngine, name: string, type: string, o: AskOptions = {}): dnsPacket.Packet & { rcode: string } {
+export function ask(engine: AnswerEngine, name: string, type: string, o: AskOptions = {}): Decoded {
   const raw = askRaw(engine, encodeQuery(name, type, o), o.tcp ?? false);
   if (raw === null) throw new Error('dropped');
-  return dnsPacket.decode(raw) as dnsPacket.Packet & { rcode: string };
+  return decode(raw);
 }
 
 /** Records of a section as `owner TYPE data` strings, owners lowercased, sorted. */

@@ -2,12 +2,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { Publisher, type PublishTarget } from '../../src/primary/publisher.ts';
-import type { LoadedZone } from '../../src/primary/zone-loader.ts';
 import type { ToWorker } from '../../src/worker/protocol.ts';
+import { fakeZone } from './helpers.ts';
 
-function zone(origin: string, bytes: number): LoadedZone {
-  return { origin, file: `${origin}zone`, serial: 1, records: 1, image: new SharedArrayBuffer(bytes) };
-}
+const zone = fakeZone;
 
 function fakeTarget() {
   const posted: ToWorker[] = [];

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/primary/log.ts';
 import { Publisher } from '../../src/primary/publisher.ts';
 import { WorkerPool } from '../../src/primary/workers.ts';
-import type { LoadedZone } from '../../src/primary/zone-loader.ts';
+import { fakeZone } from './helpers.ts';
 
 const SCRIPT = new URL('./fixtures/scripted-worker.ts', import.meta.url);
 
@@ -21,9 +21,7 @@ function memoryLog(): { log: Logger; lines: Line[] } {
   return { log, lines };
 }
 
-function zone(origin: string, bytes: number): LoadedZone {
-  return { origin, file: `${origin}zone`, serial: 1, records: 1, image: new SharedArrayBuffer(bytes) };
-}
+const zone = fakeZone;
 
 const pools: WorkerPool[] = [];
 afterEach(async () => {
