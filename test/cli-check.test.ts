@@ -93,6 +93,98 @@ describe('peregrine check', () => {
   });
 });
 
+/** YYYYMMDDHHmmSS, `seconds` from now. */
+function sigTime(seconds: number): string {
+  return new Date(Date.now() + seconds * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+const DAY = 86400;
+
+/** GOOD, signed: a DNSKEY and one RRSIG per RRset, with the expirations given (YYYYMMDDHHmmSS). */
+function signedZone(expirations: { soa: string; ns: string; a: string; dnskey: string }, denial: string): string {
+  const sig = (owner: string, type: string, exp: string) =>
+    `${owner} IN RRSIG ${type} 8 2 300 ${exp} 20170801000000 4711 signed.example. AAAA\n`;
+  return `${GOOD}@ IN DNSKEY 257 3 8 AwEAAQ==
+${denial}${sig('@', 'SOA', expirations.soa)}${sig('@', 'NS', expirations.ns)}${sig('ns1', 'A', expirations.a)}${sig('@', 'DNSKEY', expirations.dnskey)}`;
+}
+const NSEC = '@ IN NSEC ns1 NS SOA RRSIG NSEC DNSKEY\n';
+
+describe('peregrine check: DNSSEC signature expiry', () => {
+  const far = sigTime(400 * DAY);
+
+  it('warns of expired and expiring signatures, most urgent first, and still exits 0', async () => {
+    const file = zoneFile(
+      'signed.example.zone',
+      signedZone({ soa: far, ns: '20170904000000', a: sigTime(3 * DAY + 4 * 3600 + 1800), dnskey: far }, NSEC),
+    );
+    const r = await run('check', file);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const lines = r.out.trimEnd().split('\n');
+    // GOOD is lines 1-4, DNSKEY 5, NSEC 6, then RRSIGs for SOA (7), NS (8), A (9), DNSKEY (10).
+    expect(lines).toEqual([
+      `${file}:8: warning: RRSIG for signed.example. NS expired at 2017-09-04T00:00:00Z`,
+      expect.stringMatching(
+        new RegExp(`^${escape(file)}:9: warning: RRSIG for ns1\\.signed\\.example\\. A expires in 3d 4h \\(at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)$`),
+      ),
+      `${file}: OK, signed.example., 9 records, signed (NSEC), earliest signature expiry 2017-09-04T00:00:00Z`,
+    ]);
+  });
+
+  it('says nothing more than "signed" when every signature is good for longer than the window', async () => {
+    const a = sigTime(20 * DAY);
+    const file = zoneFile('fine.example.zone', signedZone({ soa: far, ns: far, a, dnskey: far }, NSEC));
+    const r = await run('check', file);
+    expect(r.code).toBe(0);
+    const iso = `${a.slice(0, 4)}-${a.slice(4, 6)}-${a.slice(6, 8)}T${a.slice(8, 10)}:${a.slice(10, 12)}:${a.slice(12, 14)}Z`;
+    expect(r.out).toBe(`${file}: OK, fine.example., 9 records, signed (NSEC), earliest signature expiry ${iso}\n`);
+  });
+
+  it('--expiry-warning sets the window: seconds or units', async () => {
+    const file = zoneFile('window.example.zone', signedZone({ soa: far, ns: far, a: sigTime(10 * DAY), dnskey: far }, NSEC));
+    const warned = async (...extra: string[]) => {
+      const r = await run('check', file, ...extra);
+      expect(r.code).toBe(0);
+      return r.out.includes(': warning: RRSIG for ns1.window.example. A expires in 9d 23h');
+    };
+    expect(await warned()).toBe(false); // default 7 days
+    expect(await warned('--expiry-warning', '14d')).toBe(true);
+    expect(await warned('--expiry-warning', '1w')).toBe(false);
+    expect(await warned('--expiry-warning', '240h')).toBe(true);
+    expect(await warned('--expiry-warning', String(11 * DAY))).toBe(true);
+    expect(await warned('--expiry-warning', '1d12h')).toBe(false);
+  });
+
+  it.each([['3x'], ['14 d'], ['-1'], ['d'], [''], ['1.5d'], ['3651d']])('rejects --expiry-warning %j as a usage error', async (value) => {
+    const r = await run('check', 'examples/localhost.zone', `--expiry-warning=${value}`);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^peregrine: --expiry-warning: /);
+  });
+
+  it('names NSEC3 denial in the summary', async () => {
+    const nsec3 =
+      '@ IN NSEC3PARAM 1 0 0 -\n2t7b4g4vsa5smi47k61mv5bv1a22bojr IN NSEC3 1 0 0 - 2t7b4g4vsa5smi47k61mv5bv1a22bojr NS SOA\n';
+    const file = zoneFile('three.example.zone', signedZone({ soa: far, ns: far, a: far, dnskey: far }, nsec3));
+    const r = await run('check', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/, 10 records, signed \(NSEC3\), earliest signature expiry \d{4}-/);
+  });
+
+  it('keeps the output bounded on the signed root zone of 2017 (thousands of expired RRsets)', async () => {
+    const file = '../shared/zones/root-2017082100-signed.zone';
+    const r = await run('check', file, '--origin', '.');
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines).toHaveLength(22);
+    expect(lines[0]).toBe(`${file}:2: warning: RRSIG for . SOA expired at 2017-09-03T05:00:00Z`);
+    expect(lines.slice(0, 20).every((l) => /^\.\.\/shared\/zones\/root-2017082100-signed\.zone:\d+: warning: RRSIG for \S+ \S+ expired at 2017-09-/.test(l))).toBe(true);
+    const more = lines[20].match(/^\.\.\/shared\/zones\/root-2017082100-signed\.zone: warning: (\d+) more RRSIG sets expired or expiring \((\d+) expired, 0 expiring\)$/);
+    expect(more).not.toBeNull();
+    expect(Number(more![1])).toBeGreaterThan(2900);
+    expect(more![2]).toBe(more![1]);
+    expect(lines[21]).toBe(`${file}: OK, ., 22772 records, signed (NSEC), earliest signature expiry 2017-09-03T05:00:00Z`);
+  });
+});
+
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

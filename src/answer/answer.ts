@@ -5,10 +5,10 @@
 import { ZoneImage } from '../image/zone-image.ts';
 import { hashName } from '../image/name-hash.ts';
 import {
-  ADD_REQUIRED, DENIAL_NSEC, H_DENIAL, H_FRAGMENTS, NODE_AUTH, N_ANY, N_ANY_DO, N_BELOW,
+  ADD_REQUIRED, DENIAL_NSEC, H_DENIAL, H_FRAGMENTS, NODE_AUTH, NODE_ENT, N_ANY, N_ANY_DO, N_BELOW,
   N_BELOW_DO, N_DEFAULT, N_DEFAULT_DO, N_DNAME, N_NAMELEN, N_PROOF, N_PROOF2, N_TYPES,
   N_WILDCARD, N_WILD_PROOF, PROOF_ENCLOSER, PROOF_ENCLOSER_WILDCARD, PROOF_NODE, PROOF_QNAME,
-  T_AA, T_HEADER_U16, T_PROOF, T_SPLIT,
+  T_AA, T_ANSWER_SIGS, T_HEADER_U16, T_PROOF, T_SPLIT,
 } from '../image/layout.ts';
 import { NameScratch, ParsedQuery, PARSE_BADVERS, PARSE_DROP, PARSE_FORMERR } from './query.ts';
 import { ChaosAnswers, type ChaosOptions } from './chaos.ts';
@@ -46,9 +46,8 @@ const OPT_LENGTH = 11;
 /** RFC 8914 Extended DNS Error option, code 20 "Not Authoritative": 4-byte header + INFO-CODE. */
 const EDE_LENGTH = 6;
 const EDE_NOT_AUTHORITATIVE = 20;
-/** Where a fragment's body starts in the message it was written for (question name `.`). */
-const FRAGMENT_BASE = 12 + 1 + 4;
 const MAX_ADDITIONAL = 1024;
+const NO_SHIFT = 0x7fffffff;
 
 /** Group returned by lookup() when the closest encloser holds a DNAME. */
 const LOOKUP_DNAME = -1;
@@ -85,6 +84,12 @@ export class AnswerEngine {
   private ceNode = -1;
   private ceLabel = -1;
   private dname = 0;
+  /** A range of another template place() writes before the answer's RRSIGs (a DNAME's). */
+  private insertTemplate = 0;
+  private insertFrom = 0;
+  private insertLength = 0;
+  private insertDelta = 0;
+  private insertRecords = 0;
   /** The rcode of the last response, -1 when it was dropped. */
   lastRcode = 0;
 
@@ -187,7 +192,7 @@ export class AnswerEngine {
     const limit = this.responseLimit(tcp);
     if (group === LOOKUP_DNAME) return this.answerDname(q, out, zone, limit);
     const template = this.pick(zone, group);
-    const end = this.place(zone, template, query.questionEnd, limit, out, 12, name.length, query.ednsDo);
+    const end = this.place(zone, template, query.questionEnd, limit, out, name, 12, query.ednsDo);
     this.setFlags(zone, template);
     return this.finish(q, out, end < 0 ? this.truncated() : end);
   }
@@ -286,18 +291,26 @@ export class AnswerEngine {
   }
 
   /** The denial proofs a DNSSEC template asks for, from node records or searched now. */
-  private collectProofs(zone: ZoneImage, proof: number): void {
+  private collectProofs(zone: ZoneImage, proof: number, name: NameScratch): void {
     const u32 = zone.u32;
-    const name = this.query.qname;
+    const nsec = u32[H_DENIAL] === DENIAL_NSEC;
+    const ce = this.ceNode;
     if ((proof & PROOF_NODE) !== 0 && this.proofNode >= 0) {
-      this.addFragment(u32[this.proofNode + N_PROOF]);
-      this.addFragment(u32[this.proofNode + N_PROOF2]);
+      // An empty wildcard that answers for a name has no NSEC of its own to show (Knot).
+      const emptyWildcard = ce >= 0 && nsec && (u32[this.proofNode + N_NAMELEN] >>> 16 & NODE_ENT) !== 0;
+      if (!emptyWildcard) {
+        this.addFragment(u32[this.proofNode + N_PROOF]);
+        this.addFragment(u32[this.proofNode + N_PROOF2]);
+      }
     }
-    if (this.ceNode < 0) return;
-    if ((proof & PROOF_ENCLOSER) !== 0) this.addFragment(u32[this.ceNode + N_PROOF]);
+    if (ce < 0) return;
+    if ((proof & PROOF_ENCLOSER) !== 0) this.addFragment(u32[ce + N_PROOF]);
     if ((proof & PROOF_QNAME) !== 0 && this.ceLabel >= 1) {
-      if (u32[H_DENIAL] === DENIAL_NSEC) {
+      if (nsec) {
         this.addFragment(this.denial.nsecCovering(zone, name.name, name.labelStarts, 0, name.labelCount));
+      } else if (u32[ce + N_PROOF2] !== 0) {
+        // The encloser has no NSEC3 (opt-out): the next closer of the provable one is known.
+        this.addFragment(u32[ce + N_PROOF2]);
       } else {
         const start = name.labelStarts[this.ceLabel - 1];
         this.addFragment(this.denial.nsec3Covering(zone, name.name, start, name.length - start));
@@ -309,44 +322,58 @@ export class AnswerEngine {
   /**
    * Write a template at `pos`: answer and authority, the proof fragments it asks for, then as
    * much of the additional section as fits (RRset by RRset, like Knot; TC when referral glue
-   * is left out). The template answers for the name at `qBase` of wire length `nameLength`.
-   * Adds to the counts; returns the end, or -1 when answer and authority do not fit.
+   * is left out). The template answers for `name`, written at `qBase` in the response. When
+   * `insertLength` is set, that range of another template goes in before the answer's
+   * RRSIGs. Adds to the counts; returns the end, or -1 when answer and authority do not fit.
    */
   private place(
     zone: ZoneImage, template: number, pos: number, limit: number, out: Uint8Array,
-    qBase: number, nameLength: number, proofs: boolean,
+    name: NameScratch, qBase: number, proofs: boolean,
   ): number {
     const u16 = zone.u16;
     const u32 = zone.u32;
     const t = template >>> 1;
     const nominal = u16[t + 1];
-    const qDelta = nameLength - nominal;
+    const qDelta = name.length - nominal;
     const bodyShift = pos - (12 + nominal + 4);
     const bodyLen = u16[t + 5];
     const split = u16[t + T_SPLIT];
+    const answerSigs = u16[t + T_ANSWER_SIGS];
     const proof = u16[t + T_PROOF];
+    const inserted = this.insertLength;
     this.fragmentCount = 0;
-    if (proofs && proof !== 0) this.collectProofs(zone, proof);
+    if (proofs && proof !== 0) this.collectProofs(zone, proof, name);
     const fragmentTable = (u32[H_FRAGMENTS] >>> 2) + 1;
     let fragmentLength = 0;
     for (let i = 0; i < this.fragmentCount; i++) {
       fragmentLength += u16[(u32[fragmentTable + this.fragments[i] - 1] >>> 1) + 5];
     }
-    if (pos + split + fragmentLength > limit) return -1;
+    if (pos + split + inserted + fragmentLength > limit) return -1;
 
-    this.copyBody(zone, template, 0, split, pos, out, qBase, qDelta, bodyShift);
-    let p = pos + split;
+    // Targets written after the insertion point moved by its length.
+    const shiftFrom = 12 + nominal + 4 + answerSigs;
+    this.copyBody(zone, template, 0, answerSigs, pos, out, qBase, qDelta, bodyShift, shiftFrom, inserted);
+    let p = pos + answerSigs;
+    if (inserted > 0) {
+      this.copyBody(zone, this.insertTemplate, this.insertFrom, this.insertFrom + inserted, p, out, 12,
+        this.insertDelta, this.insertDelta, NO_SHIFT, 0);
+      this.an += this.insertRecords;
+      p += inserted;
+    }
+    this.copyBody(zone, template, answerSigs, split, p, out, qBase, qDelta, bodyShift, shiftFrom, inserted);
+    p += split - answerSigs;
     this.an += u16[t + 2];
     this.ns += u16[t + 3];
     for (let i = 0; i < this.fragmentCount; i++) {
       const f = u32[fragmentTable + this.fragments[i] - 1];
+      const fNominal = u16[(f >>> 1) + 1];
       const len = u16[(f >>> 1) + 5];
-      this.copyBody(zone, f, 0, len, p, out, 12, 0, p - FRAGMENT_BASE);
+      this.copyBody(zone, f, 0, len, p, out, qBase, name.length - fNominal, p - (12 + fNominal + 4), NO_SHIFT, 0);
       this.ns += u16[(f >>> 1) + 3];
       p += len;
     }
     if (p + bodyLen - split <= limit) {
-      this.copyBody(zone, template, split, bodyLen, p, out, qBase, qDelta, bodyShift);
+      this.copyBody(zone, template, split, bodyLen, p, out, qBase, qDelta, bodyShift, shiftFrom, inserted);
       this.ar += u16[t + 4];
       return p + bodyLen - split;
     }
@@ -364,7 +391,7 @@ export class AnswerEngine {
         if ((u16[e + 3] & ADD_REQUIRED) !== 0) this.tc = true;
         continue;
       }
-      this.copyBody(zone, template, start, end, p, out, qBase, qDelta, bodyShift);
+      this.copyBody(zone, template, start, end, p, out, qBase, qDelta, bodyShift, shiftFrom, inserted);
       this.ar += u16[e + 2];
       p += end - start;
     }
@@ -374,11 +401,12 @@ export class AnswerEngine {
   /**
    * Copy body[from, to) of a template to out[at] and move its compression pointers to where
    * their targets are now: the question name itself to `qBase`, its suffixes with the end of
-   * the name there (`qBase` − 12 + `qDelta`), body targets by `bodyShift`.
+   * the name there (`qBase` − 12 + `qDelta`), body targets by `bodyShift` (plus `extra` for
+   * targets at or past `shiftFrom`, where something was inserted).
    */
   private copyBody(
     zone: ZoneImage, template: number, from: number, to: number, at: number, out: Uint8Array,
-    qBase: number, qDelta: number, bodyShift: number,
+    qBase: number, qDelta: number, bodyShift: number, shiftFrom: number, extra: number,
   ): void {
     const u16 = zone.u16;
     const bytes = zone.bytes;
@@ -391,7 +419,7 @@ export class AnswerEngine {
     } else {
       for (let i = 0; i < n; i++) out[at + i] = bytes[body + i];
     }
-    if (qBase === 12 && qDelta === 0 && bodyShift === 0) return;
+    if (qBase === 12 && qDelta === 0 && bodyShift === 0 && extra === 0) return;
     const bodyBase = 12 + u16[t + 1] + 4;
     for (let r = t + T_HEADER_U16, end = r + pointers; r < end; r++) {
       const off = u16[r];
@@ -400,7 +428,7 @@ export class AnswerEngine {
       let target = ((out[p] & 0x3f) << 8) | out[p + 1];
       if (target === 12) target = qBase;
       else if (target < bodyBase) target += qBase - 12 + qDelta;
-      else target += bodyShift;
+      else target += bodyShift + (target >= shiftFrom ? extra : 0);
       out[p] = 0xc0 | (target >>> 8);
       out[p + 1] = target & 0xff;
     }
@@ -409,10 +437,11 @@ export class AnswerEngine {
   /**
    * RFC 6672: the DNAME RRset, a CNAME synthesized from the query name with the DNAME owner's
    * suffix replaced by the target, then — as Knot does — the answer for that new name when
-   * it is in the same zone.
+   * it is in the same zone; the DNAME's RRSIG goes after the answer's RRsets.
    */
   private answerDname(q: Uint8Array, out: Uint8Array, zone: ZoneImage, limit: number): number {
     const u32 = zone.u32;
+    const u16 = zone.u16;
     const query = this.query;
     const name = query.qname;
     const ownerStart = name.labelStarts[this.ceLabel];
@@ -422,46 +451,67 @@ export class AnswerEngine {
     const targetLen = u32[dname + 2];
     const dnssec = query.ednsDo;
     const first = this.pick(zone, u32[this.ceNode + (dnssec ? N_BELOW_DO : N_BELOW)]);
-    let p = this.place(zone, first, query.questionEnd, limit, out, 12, name.length, false);
-    this.setFlags(zone, first);
-    if (p < 0) return this.finish(q, out, this.truncated());
+    const ft = first >>> 1;
+    const sigsAt = u16[ft + T_ANSWER_SIGS];
+    const firstLen = u16[ft + 5];
+    const delta = name.length - u16[ft + 1];
     const newLength = ownerStart + targetLen;
+    this.setFlags(zone, first);
+    let p = query.questionEnd;
+    const cnameLength = newLength > 255 ? 0 : 12 + newLength;
+    if (p + firstLen + cnameLength > limit) return this.finish(q, out, this.truncated());
+    this.copyBody(zone, first, 0, sigsAt, p, out, 12, delta, delta, NO_SHIFT, 0);
+    p += sigsAt;
+    this.an = 1;
+    const sigRecords = u16[ft + 2] - 1;
     if (newLength > 255) {
       this.rcode = RCODE_YXDOMAIN;
-      return this.finish(q, out, p);
+      this.copyBody(zone, first, sigsAt, firstLen, p, out, 12, delta, delta, NO_SHIFT, 0);
+      this.an += sigRecords;
+      return this.finish(q, out, p + firstLen - sigsAt);
     }
-    if (p + 12 + newLength > limit) return this.finish(q, out, this.truncated());
     out[p++] = 0xc0; out[p++] = 0x0c;
     out[p++] = 0; out[p++] = TYPE_CNAME;
     out[p++] = 0; out[p++] = CLASS_IN;
     out[p++] = ttl >>> 24; out[p++] = (ttl >>> 16) & 0xff; out[p++] = (ttl >>> 8) & 0xff; out[p++] = ttl & 0xff;
     out[p++] = newLength >>> 8; out[p++] = newLength & 0xff;
     const synthesized = p;
-    for (let i = 0; i < ownerStart; i++) out[p++] = q[12 + i];
+    const lowered = name.name; // Knot synthesizes from the lowercased query name
+    for (let i = 0; i < ownerStart; i++) out[p++] = lowered[i];
     const bytes = zone.bytes;
     for (let i = 0; i < targetLen; i++) out[p++] = bytes[targetAt + i];
     this.an++;
 
     // Chase the new name inside this zone (one step: a second DNAME is not followed), unless
     // the question was for the CNAME itself.
-    if (query.qtype === TYPE_CNAME) return this.finish(q, out, p);
     const target = this.target;
-    target.read(out, synthesized, p);
     let zoneLabel = -1;
-    for (let k = 0; k <= target.labelCount; k++) {
-      const start = target.labelStarts[k];
-      if (zone.isApex(target.name, start, target.length - start)) {
-        zoneLabel = k;
-        break;
+    if (query.qtype !== TYPE_CNAME) {
+      target.read(out, synthesized, p);
+      for (let k = 0; k <= target.labelCount; k++) {
+        const start = target.labelStarts[k];
+        if (zone.isApex(target.name, start, target.length - start)) {
+          zoneLabel = k;
+          break;
+        }
       }
     }
-    if (zoneLabel < 0) return this.finish(q, out, p);
-    const group = this.lookup(zone, target, zoneLabel, dnssec);
-    if (group === LOOKUP_DNAME) return this.finish(q, out, p);
+    const group = zoneLabel < 0 ? LOOKUP_DNAME : this.lookup(zone, target, zoneLabel, dnssec);
+    if (group === LOOKUP_DNAME) {
+      this.copyBody(zone, first, sigsAt, firstLen, p, out, 12, delta, delta, NO_SHIFT, 0);
+      this.an += sigRecords;
+      return this.finish(q, out, p + firstLen - sigsAt);
+    }
     const chased = this.pick(zone, group);
-    const end = this.place(zone, chased, p, limit, out, synthesized, target.length, false);
+    this.insertTemplate = first;
+    this.insertFrom = sigsAt;
+    this.insertLength = firstLen - sigsAt;
+    this.insertDelta = delta;
+    this.insertRecords = sigRecords;
+    const end = this.place(zone, chased, p, limit, out, target, synthesized, dnssec);
+    this.insertLength = 0;
     if (end < 0) return this.finish(q, out, this.truncated());
-    const rcode = zone.u16[chased >>> 1] & 0x0f;
+    const rcode = u16[chased >>> 1] & 0x0f;
     if (rcode !== RCODE_NOERROR) this.rcode = rcode;
     return this.finish(q, out, end);
   }

@@ -4,7 +4,7 @@
 // (layout in image/layout.ts).
 
 import type { WireName } from '../zone/model.ts';
-import { nameLength } from '../zone/name.ts';
+import { lowerName, nameLength } from '../zone/name.ts';
 import {
   TYPE_CNAME, TYPE_HTTPS, TYPE_MX, TYPE_NS, TYPE_PTR, TYPE_SOA, TYPE_SRV, TYPE_SVCB, CLASS_IN,
 } from '../zone/types.ts';
@@ -135,18 +135,19 @@ class TemplateWriter {
     this.body.bytes[lenAt + 1] = rdlen & 0xff;
   }
 
-  // RFC 3597 §4: only the RFC 1035 types may have compressed names in RDATA.
+  // RFC 3597 §4: only the RFC 1035 types may have compressed names in RDATA. Those names
+  // go out lowercased, as Knot sends them (RFC 4034 §6.2 canonical form, so signatures hold).
   private writeRdata(type: number, rdata: Uint8Array): void {
     if (type === TYPE_NS || type === TYPE_CNAME || type === TYPE_PTR) {
-      this.writeName(rdata, true);
+      this.writeName(lowerName(rdata), true);
     } else if (type === TYPE_MX) {
       this.body.raw(rdata.subarray(0, 2));
-      this.writeName(rdata.subarray(2), true);
+      this.writeName(lowerName(rdata.subarray(2)), true);
     } else if (type === TYPE_SOA) {
       const m = nameLength(rdata, 0);
       const r = nameLength(rdata, m);
-      this.writeName(rdata.subarray(0, m), true);
-      this.writeName(rdata.subarray(m, m + r), true);
+      this.writeName(lowerName(rdata.subarray(0, m)), true);
+      this.writeName(lowerName(rdata.subarray(m, m + r)), true);
       this.body.raw(rdata.subarray(m + r));
     } else {
       const at = this.body.len;
@@ -156,7 +157,7 @@ class TemplateWriter {
     }
   }
 
-  finish(spec: TemplateSpec, counts: number[], additional: number[], split: number): Uint8Array {
+  finish(spec: TemplateSpec, counts: number[], additional: number[], split: number, answerSigs: number): Uint8Array {
     const header = T_HEADER_U16;
     const u16count = header + this.pointers.length + additional.length;
     const size = (u16count * 2 + this.body.len + 3) & ~3;
@@ -172,6 +173,7 @@ class TemplateWriter {
     h[7] = additional.length / 4;
     h[8] = spec.proof ?? 0;
     h[9] = split;
+    h[10] = answerSigs;
     h.set(this.pointers, header);
     h.set(additional, header + this.pointers.length);
     out.set(this.body.bytes.subarray(0, this.body.len), u16count * 2);
@@ -206,8 +208,10 @@ export function writeTemplate(spec: TemplateSpec): Uint8Array {
   const additional: number[] = [];
   const entryOf = new Map<RRset, number>();
   let split = -1;
+  let answerSigs = -1;
   for (const placed of ordered(spec.rrsets)) {
     const start = w.length;
+    if (answerSigs < 0 && (placed.section !== SECTION_ANSWER || placed.signs)) answerSigs = start;
     if (placed.section === SECTION_ADDITIONAL && split < 0) {
       split = start;
       w.frozen = true;
@@ -224,7 +228,8 @@ export function writeTemplate(spec: TemplateSpec): Uint8Array {
       additional.push(start, w.length, rdatas.length, depends | (placed.required ? ADD_REQUIRED : 0));
     }
   }
-  return w.finish(spec, counts, additional, split < 0 ? w.length : split);
+  if (split < 0) split = w.length;
+  return w.finish(spec, counts, additional, split, answerSigs < 0 ? w.length : answerSigs);
 }
 
 export class TemplateTooLargeError extends Error {

@@ -3,7 +3,7 @@
 // serialize it. Decide, then encode.
 
 import type { WireName } from '../zone/model.ts';
-import { lowerName, nameLength, parentName, ROOT } from '../zone/name.ts';
+import { lowerName, nameLength, parentName } from '../zone/name.ts';
 import {
   TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_DS, TYPE_MX, TYPE_NS, TYPE_NSEC, TYPE_NSEC3, TYPE_RRSIG,
   TYPE_SOA, TYPE_SRV, TYPE_SVCB, TYPE_HTTPS,
@@ -143,11 +143,18 @@ export class TemplateFactory {
       };
     }
     if (d.mode === DENIAL_NSEC3) {
-      const wildcard = id(d.nsec3Covering(belowName(node.name)).node);
       const match = d.nsec3Matching(node.name);
-      if (match) return { proof: id(match.node), proof2: 0, wildcard };
+      if (match) {
+        return { proof: id(match.node), proof2: 0, wildcard: id(d.nsec3Covering(belowName(node.name)).node) };
+      }
+      // No NSEC3 of its own (an empty non-terminal in an opt-out span): proofs about names
+      // below it start from the closest provable encloser (RFC 5155 §7.2.1), all known now.
       const ce = d.closestEncloserProof(node.name);
-      return { proof: id(ce.encloser.node), proof2: id(ce.nextCloser.node), wildcard };
+      return {
+        proof: id(ce.encloser.node),
+        proof2: id(ce.nextCloser.node),
+        wildcard: id(d.nsec3Covering(belowName(ce.encloserName)).node),
+      };
     }
     return { proof: 0, proof2: 0, wildcard: 0 };
   }
@@ -210,7 +217,11 @@ export class TemplateFactory {
   fragment(node: TreeNode, type: number): Uint8Array {
     const proofs = new Proofs();
     proofs.add(node, type);
-    return writeTemplate({ nominal: ROOT, belowMode: false, rcode: 0, aa: false, rrsets: proofs.placed });
+    // Written for any name below the apex, so owners compress against the query name's zone
+    // suffix as Knot's do: the same sizes, the same truncation decisions.
+    return writeTemplate({
+      nominal: belowName(this.tree.apex.name), belowMode: true, rcode: 0, aa: false, rrsets: proofs.placed,
+    });
   }
 
   /** A/AAAA of in-zone targets of NS, MX and SRV records (RFC 1035 §3.3 additional processing). */
@@ -335,7 +346,15 @@ export class TemplateFactory {
       const n = r.node;
       if (visited.has(n)) break; // a loop: what was written so far is the answer
       visited.add(n);
-      if (dnssec && r.wildcard) this.proveExpansion(proofs, owner, n);
+      if (dnssec && r.wildcard) {
+        this.proveExpansion(proofs, owner, n);
+        // RFC 5155 §7.2.5: a wildcard NODATA also shows the closest encloser's NSEC3.
+        const end = !n.rrsets.has(TYPE_CNAME) && (qtype === null || !n.rrsets.has(qtype));
+        if (end && this.denial.mode === DENIAL_NSEC3) {
+          const ce = this.denial.nsec3Matching(parentName(n.name));
+          if (ce) this.nsec3Of(proofs, ce.node);
+        }
+      }
       const next = n.rrsets.get(TYPE_CNAME);
       if (next) {
         answer.push(...this.withSig(n, next, SECTION_ANSWER, false, dnssec, owner));
@@ -355,7 +374,7 @@ export class TemplateFactory {
     return [this.write({
       nominal: node.name, belowMode: wildcard, rcode, aa: true,
       proof: wildcard ? this.expansionProof(dnssec) : 0,
-    }, [answer, negative, proofs.placed, this.additionals(finals, dnssec), this.additionals(glue, false, true)])];
+    }, [answer, negative, proofs.placed, this.additionals(finals, dnssec), this.additionals(glue, dnssec, true)])];
   }
 
   private closestEncloser(name: WireName): TreeNode {
@@ -396,7 +415,7 @@ export class TemplateFactory {
       }
       return [this.write({
         nominal: below ? belowName(cut.name) : cut.name, belowMode: below, rcode: RCODE_NOERROR, aa: false,
-      }, [authority, proofs.placed, this.additionals([ns], false, true)])];
+      }, [authority, proofs.placed, this.additionals([ns], dnssec, true)])];
     });
   }
 

@@ -27,7 +27,9 @@
 //   +6  pointerCount  +7 additionalCount
 //   +8  proof       PROOF_* bits: fragments the worker adds after the authority section
 //   +9  split       body offset where the additional section starts (fragments go there)
-//   +10 pointerCount × u16  body offsets of every compression pointer, for relocation
+//   +10 answerSigs  body offset where the answer's RRSIGs start (a DNAME's synthesized CNAME
+//                   and the chased answer go before them, in Knot's order)
+//   +11 pointerCount × u16  body offsets of every compression pointer, for relocation
 //   then additionalCount × 4 u16: {start, end, records, depends | ADD_REQUIRED} — each
 //                   additional RRset's body range; `depends` is 1 + the index of the entry a
 //                   signature belongs to; ADD_REQUIRED marks referral glue (TC if left out)
@@ -132,7 +134,8 @@ export const T_RELOCS = 6;
 export const T_CUTS = 7;
 export const T_PROOF = 8;
 export const T_SPLIT = 9;
-export const T_HEADER_U16 = 10;
+export const T_ANSWER_SIGS = 10;
+export const T_HEADER_U16 = 11;
 export const T_AA = 0x100;
 export const ADD_REQUIRED = 0x8000;
 

@@ -31,6 +31,7 @@ sub     DS 12345 8 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789a
 ns.sub  A 192.0.2.53
 insecure NS ns.elsewhere.test.
 dn      DNAME target.example.net.
+dn2     DNAME example.test.
 d2      DNAME ${'t'.repeat(63)}.${'u'.repeat(40)}.example.net.
 srv     SRV 0 5 5060 mail
 big     TXT "${'x'.repeat(200)}"
@@ -200,11 +201,22 @@ describe('delegations', () => {
 });
 
 describe('DNAME (RFC 6672)', () => {
-  it('returns the DNAME and a synthesized CNAME', () => {
+  it('returns the DNAME and a CNAME synthesized from the lowercased query name (as Knot does)', () => {
     const r = ask(engine, 'a.B.dn.example.test', 'A');
     expect(r.answers.map((a) => `${a.name} ${a.type} ${a.data}`)).toEqual([
-      'dn.example.test DNAME target.example.net', 'a.B.dn.example.test CNAME a.B.target.example.net',
+      'dn.example.test DNAME target.example.net', 'a.B.dn.example.test CNAME a.b.target.example.net',
     ]);
+  });
+
+  it('follows the synthesized name inside the zone: its answer, or NXDOMAIN with the SOA', () => {
+    const found = ask(engine, 'www.dn2.example.test', 'A');
+    expect(found.answers.map((a) => `${a.name} ${a.type}`)).toEqual([
+      'dn2.example.test DNAME', 'www.dn2.example.test CNAME', 'www.example.test A', 'www.example.test A', 'www.example.test A',
+    ]);
+    const missing = ask(engine, 'nope.dn2.example.test', 'A');
+    expect(missing.rcode).toBe('NXDOMAIN');
+    expect(missing.authorities.map((a) => a.type)).toEqual(['SOA']);
+    expect(ask(engine, 'www.dn2.example.test', 'CNAME').authorities).toEqual([]);
   });
 
   it('answers YXDOMAIN when the synthesized name would exceed 255 octets', () => {

@@ -23,6 +23,7 @@ import { INTEROP_TSIG, axfr, startKnot, type KnotHandle } from './helpers/knotd.
 import { startPeregrine, type PeregrineHandle } from './helpers/peregrine.ts';
 import { SIGNING_VARIANTS, signZone, type SignedZone } from './helpers/sign-zone.ts';
 import type { Normalized } from './helpers/compare.ts';
+import { readableDnssec } from './helpers/dnssec-render.ts';
 import {
   compareServers,
   countQueries,
@@ -91,7 +92,8 @@ async function compareAll(s: Servers, cases: CorpusCase[], reportName: string): 
   }
   const bad = results.filter((r) => r.diffs.length > 0);
   if (bad.length > 0) {
-    const report = formatReport(results, 'knotd', 'peregrine');
+    // RRSIG/NSEC/NSEC3/DNSKEY are compared as exact bytes and shown in presentation format.
+    const report = readableDnssec(formatReport(results, 'knotd', 'peregrine'));
     const file = path.join(tmpdir(), `peregrine-interop-${reportName}.txt`);
     writeFileSync(file, `differing fields (queries):\n${summary(results)}\n\n${report}\n`);
     const head = report.length > MAX_ERROR_CHARS ? `${report.slice(0, MAX_ERROR_CHARS)}\n... (cut; the rest is in the file)` : report;

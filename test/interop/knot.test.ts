@@ -23,19 +23,7 @@ import {
  * Differences from Knot that are accepted, each with its reason. Anything not
  * listed here fails the suite.
  */
-const ACCEPTED: AcceptedDifference[] = [
-  {
-    label: /./,
-    field: 'case',
-    reason:
-      'Letter case of owner names and of names inside RDATA outside the question section. ' +
-      'Knot compresses every name against the question, so a mixed-case query (0x20) comes ' +
-      'back with its case copied into owners and RDATA names ("mail.other.Test."). DNS names ' +
-      'compare case-insensitively (RFC 1034 3.1, RFC 4343); the compared sections are checked ' +
-      'lowercased, and the question section, which resolvers do match exactly, is compared ' +
-      'case-sensitively in its own field.',
-  },
-];
+const ACCEPTED: AcceptedDifference[] = [];
 
 let knot: KnotHandle | undefined;
 let peregrine: PeregrineHandle | undefined;

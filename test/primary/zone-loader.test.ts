@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZoneDataError } from '../../src/errors.ts';
-import { loadZone } from '../../src/primary/zone-loader.ts';
+import { guessOrigin, loadZone } from '../../src/primary/zone-loader.ts';
 import { originFromFileName, readZone } from '../../src/primary/zone-reader.ts';
+import { signedZoneText } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'peregrine-loader-'));
 function zoneFile(name: string, text: string): string {
@@ -79,5 +80,46 @@ describe('readZone / loadZone', () => {
   it('derives origins from file names', () => {
     expect(originFromFileName('/etc/zones/example.com.zone')).toBe('example.com');
     expect(originFromFileName('example.com')).toBe('example.com');
+  });
+
+  it('names a zone that failed: the origin given, else an absolute $ORIGIN, else the file name', () => {
+    const bad = `${RELATIVE_BODY}bad IN A 192.0.2.300\n`;
+    const plain = zoneFile('Plain.Example.zone', bad);
+    const withOrigin = zoneFile('misnamed2.zone', `$ORIGIN Real.Example.\n${bad}`);
+    const r = loadZone(plain, 'Given.Example');
+    expect(!r.ok && r.origin).toBe('given.example.');
+    expect(guessOrigin(plain, null)).toBe('plain.example.');
+    expect(guessOrigin(withOrigin, null)).toBe('real.example.');
+    expect(guessOrigin(withOrigin, 'op.example')).toBe('op.example.');
+    expect(guessOrigin(path.join(dir, 'missing.example.zone'), null)).toBe('missing.example.');
+    const loaded = loadZone(withOrigin);
+    expect(!loaded.ok && loaded.origin).toBe('real.example.');
+  });
+
+  it('reports no signatures for an unsigned zone', () => {
+    const r = loadZone('examples/localhost.zone');
+    expect(r.ok && r.zone.signatures).toEqual({ signed: false, denial: 'none', earliestExpiration: null, expired: 0, expiring: 0 });
+  });
+
+  it('summarizes the signatures of a signed zone against the time and window given', () => {
+    const file = zoneFile('signed.example.zone', signedZoneText(9, {
+      soa: new Date('2030-01-20T00:00:00Z'),
+      ns: new Date('2030-01-05T00:00:00Z'),
+      a: new Date('2029-12-31T00:00:00Z'),
+    }));
+    const now = new Date('2030-01-01T00:00:00Z');
+    const r = loadZone(file, null, { now, expiryWarningSeconds: 7 * 86400 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.zone).toMatchObject({ origin: 'signed.example.', serial: 9, records: 8, loadedAt: now });
+    expect(r.zone.signatures).toEqual({
+      signed: true,
+      denial: 'nsec',
+      earliestExpiration: new Date('2029-12-31T00:00:00Z'),
+      expired: 1,
+      expiring: 1,
+    });
+    const wide = loadZone(file, null, { now, expiryWarningSeconds: 30 * 86400 });
+    expect(wide.ok && wide.zone.signatures).toMatchObject({ expired: 1, expiring: 2 });
   });
 });
