@@ -8,7 +8,7 @@ import {
   ADD_REQUIRED, DENIAL_NSEC, H_DENIAL, H_FRAGMENTS, NODE_AUTH, NODE_ENT, N_ANY, N_ANY_DO, N_BELOW,
   N_BELOW_DO, N_DEFAULT, N_DEFAULT_DO, N_DNAME, N_NAMELEN, N_PROOF, N_PROOF2, N_TYPES,
   N_WILDCARD, N_WILD_PROOF, PROOF_ENCLOSER, PROOF_ENCLOSER_WILDCARD, PROOF_NODE, PROOF_QNAME,
-  T_AA, T_ANSWER_SIGS, T_HEADER_U16, T_PROOF, T_SPLIT,
+  T_AA, T_ANSWER_SIGS, T_AUTH_SIGS, T_AUTH_START, T_HEADER_U16, T_PROOF, T_SPLIT, T_UNITS,
 } from '../image/layout.ts';
 import { NameScratch, ParsedQuery, PARSE_BADVERS, PARSE_DROP, PARSE_FORMERR } from './query.ts';
 import { ChaosAnswers, type ChaosOptions } from './chaos.ts';
@@ -90,6 +90,21 @@ export class AnswerEngine {
   private insertLength = 0;
   private insertDelta = 0;
   private insertRecords = 0;
+  // Relocation of the template being placed (see copyBody).
+  private qBase = 12;
+  private qDelta = 0;
+  private shift0 = 0;
+  private mark1 = 0;
+  private shift1 = 0;
+  private mark2 = 0;
+  private shift2 = 0;
+  /** Where each proof fragment's owner went, for its RRSIGs' owner pointers. */
+  private readonly fragmentOwners = new Int32Array(6);
+  private readonly ownerLabels = new Int32Array(128);
+  /** A name synthesized from a DNAME, uncompressed, and where each of its labels was written. */
+  private readonly synthesized = new Uint8Array(256);
+  private readonly labelAt = new Int32Array(128);
+  private remap = false;
   /** The rcode of the last response, -1 when it was dropped. */
   lastRcode = 0;
 
@@ -194,7 +209,7 @@ export class AnswerEngine {
     const template = this.pick(zone, group);
     const end = this.place(zone, template, query.questionEnd, limit, out, name, 12, query.ednsDo);
     this.setFlags(zone, template);
-    return this.finish(q, out, end < 0 ? this.truncated() : end);
+    return this.finish(q, out, end);
   }
 
   /**
@@ -320,11 +335,12 @@ export class AnswerEngine {
   }
 
   /**
-   * Write a template at `pos`: answer and authority, the proof fragments it asks for, then as
-   * much of the additional section as fits (RRset by RRset, like Knot; TC when referral glue
-   * is left out). The template answers for `name`, written at `qBase` in the response. When
-   * `insertLength` is set, that range of another template goes in before the answer's
-   * RRSIGs. Adds to the counts; returns the end, or -1 when answer and authority do not fit.
+   * Write a template at `pos` in Knot's order: answer RRsets, [an inserted range: a DNAME's
+   * RRSIGs], answer RRSIGs and authority RRsets, the proof fragments' NSEC/NSEC3 records,
+   * authority RRSIGs, the fragments' RRSIGs; then as much of the additional section as fits
+   * (RRset by RRset; TC when glue below a cut is left out). When answer or authority do not
+   * fit, the response ends after the last RRset that does, with TC — as Knot sends it.
+   * The template answers for `name`, written at `qBase`. Adds to the counts; returns the end.
    */
   private place(
     zone: ZoneImage, template: number, pos: number, limit: number, out: Uint8Array,
@@ -334,52 +350,87 @@ export class AnswerEngine {
     const u32 = zone.u32;
     const t = template >>> 1;
     const nominal = u16[t + 1];
-    const qDelta = name.length - nominal;
-    const bodyShift = pos - (12 + nominal + 4);
+    const bodyBase = 12 + nominal + 4;
     const bodyLen = u16[t + 5];
     const split = u16[t + T_SPLIT];
     const answerSigs = u16[t + T_ANSWER_SIGS];
+    const authSigs = u16[t + T_AUTH_SIGS];
     const proof = u16[t + T_PROOF];
     const inserted = this.insertLength;
     this.fragmentCount = 0;
     if (proofs && proof !== 0) this.collectProofs(zone, proof, name);
     const fragmentTable = (u32[H_FRAGMENTS] >>> 2) + 1;
-    let fragmentLength = 0;
+    // Upper bound of the fragments' size (owners uncompressed) for the quick check.
+    let fragmentBound = 0;
     for (let i = 0; i < this.fragmentCount; i++) {
-      fragmentLength += u16[(u32[fragmentTable + this.fragments[i] - 1] >>> 1) + 5];
+      fragmentBound += this.fragmentSize(zone.bytes, u32[fragmentTable + this.fragments[i] - 1]);
     }
-    if (pos + split + inserted + fragmentLength > limit) return -1;
+    this.qDelta = name.length - nominal;
+    this.qBase = qBase;
+    this.shift0 = pos - bodyBase;
+    this.mark1 = bodyBase + answerSigs;
+    this.shift1 = this.shift0 + inserted;
+    this.mark2 = bodyBase + authSigs;
+    this.shift2 = this.shift1; // plus the fragments' records, once written
 
-    // Targets written after the insertion point moved by its length.
-    const shiftFrom = 12 + nominal + 4 + answerSigs;
-    this.copyBody(zone, template, 0, answerSigs, pos, out, qBase, qDelta, bodyShift, shiftFrom, inserted);
-    let p = pos + answerSigs;
-    if (inserted > 0) {
-      this.copyBody(zone, this.insertTemplate, this.insertFrom, this.insertFrom + inserted, p, out, 12,
-        this.insertDelta, this.insertDelta, NO_SHIFT, 0);
-      this.an += this.insertRecords;
-      p += inserted;
+    const whole = pos + bodyLen + inserted + fragmentBound <= limit;
+    const units = u16[t + T_UNITS];
+    let u = t + T_HEADER_U16 + u16[t + 6];
+    let p = pos;
+    let insertDone = inserted === 0;
+    let recordsDone = this.fragmentCount === 0;
+    let cut = false;
+    for (let k = 0; k <= units && !cut; k++, u += 2) {
+      const start = k < units ? u16[u] : split;
+      if (!insertDone && start >= answerSigs) {
+        if (!whole && p + inserted > limit) { cut = true; break; }
+        this.copyBody(zone, this.insertTemplate, this.insertFrom, this.insertFrom + inserted, p, out, 12,
+          this.insertDelta, this.insertDelta, NO_SHIFT, 0, NO_SHIFT, 0);
+        this.an += this.insertRecords;
+        p += inserted;
+        insertDone = true;
+      }
+      if (!recordsDone && start >= authSigs) {
+        const before = p;
+        for (let i = 0; i < this.fragmentCount && !cut; i++) {
+          const f = u32[fragmentTable + this.fragments[i] - 1];
+          const end = this.writeFragmentRecords(zone.bytes, f, p, out, i);
+          if (end > limit) cut = true;
+          else { p = end; this.ns += this.fragmentRecords(zone.bytes, f, 0); }
+        }
+        this.shift2 = this.shift1 + (p - before);
+        recordsDone = true;
+        if (cut) break;
+      }
+      if (k === units) break;
+      const end = k + 1 < units ? u16[u + 2] : split;
+      if (!whole && p + end - start > limit) { cut = true; break; }
+      this.copyBody(zone, template, start, end, p, out, qBase, this.qDelta, this.shift0, this.mark1, this.shift1, this.mark2, this.shift2);
+      if (start < authSigs && start >= u16[t + T_AUTH_START]) this.ns += u16[u + 1];
+      else if (start < u16[t + T_AUTH_START]) this.an += u16[u + 1];
+      else this.ns += u16[u + 1];
+      p += end - start;
     }
-    this.copyBody(zone, template, answerSigs, split, p, out, qBase, qDelta, bodyShift, shiftFrom, inserted);
-    p += split - answerSigs;
-    this.an += u16[t + 2];
-    this.ns += u16[t + 3];
-    for (let i = 0; i < this.fragmentCount; i++) {
-      const f = u32[fragmentTable + this.fragments[i] - 1];
-      const fNominal = u16[(f >>> 1) + 1];
-      const len = u16[(f >>> 1) + 5];
-      this.copyBody(zone, f, 0, len, p, out, qBase, name.length - fNominal, p - (12 + fNominal + 4), NO_SHIFT, 0);
-      this.ns += u16[(f >>> 1) + 3];
-      p += len;
+    if (!cut) {
+      for (let i = 0; i < this.fragmentCount && !cut; i++) {
+        const f = u32[fragmentTable + this.fragments[i] - 1];
+        const end = this.writeFragmentSigs(zone.bytes, f, p, out, i);
+        if (end > limit) cut = true;
+        else { p = end; this.ns += this.fragmentRecords(zone.bytes, f, 1); }
+      }
+    }
+    if (cut) {
+      this.tc = true;
+      return p;
     }
     if (p + bodyLen - split <= limit) {
-      this.copyBody(zone, template, split, bodyLen, p, out, qBase, qDelta, bodyShift, shiftFrom, inserted);
+      this.copyBody(zone, template, split, bodyLen, p, out, qBase, this.qDelta, this.shift0, this.mark1, this.shift1, this.mark2, this.shift2);
       this.ar += u16[t + 4];
       return p + bodyLen - split;
     }
     // Greedy fill: each additional RRset that fits goes in, a signature only with its RRset.
     const entries = u16[t + 7];
-    let e = t + T_HEADER_U16 + u16[t + 6];
+    let e = t + T_HEADER_U16 + u16[t + 6] + units * 2;
     for (let i = 0; i < entries; i++, e += 4) {
       const start = u16[e];
       const end = u16[e + 1];
@@ -391,7 +442,7 @@ export class AnswerEngine {
         if ((u16[e + 3] & ADD_REQUIRED) !== 0) this.tc = true;
         continue;
       }
-      this.copyBody(zone, template, start, end, p, out, qBase, qDelta, bodyShift, shiftFrom, inserted);
+      this.copyBody(zone, template, start, end, p, out, qBase, this.qDelta, this.shift0, this.mark1, this.shift1, this.mark2, this.shift2);
       this.ar += u16[e + 2];
       p += end - start;
     }
@@ -401,37 +452,173 @@ export class AnswerEngine {
   /**
    * Copy body[from, to) of a template to out[at] and move its compression pointers to where
    * their targets are now: the question name itself to `qBase`, its suffixes with the end of
-   * the name there (`qBase` − 12 + `qDelta`), body targets by `bodyShift` (plus `extra` for
-   * targets at or past `shiftFrom`, where something was inserted).
+   * the name there (`qBase` − 12 + `qDelta`), body targets by the shift of the part they are
+   * in (`s0` before `m1`, `s1` before `m2`, `s2` after: parts moved apart by insertions).
    */
   private copyBody(
     zone: ZoneImage, template: number, from: number, to: number, at: number, out: Uint8Array,
-    qBase: number, qDelta: number, bodyShift: number, shiftFrom: number, extra: number,
+    qBase: number, qDelta: number, s0: number, m1: number, s1: number, m2: number, s2: number,
   ): void {
     const u16 = zone.u16;
     const bytes = zone.bytes;
     const t = template >>> 1;
     const pointers = u16[t + 6];
-    const body = template + 2 * (T_HEADER_U16 + pointers + u16[t + 7] * 4) + from;
+    const body = template + 2 * (T_HEADER_U16 + pointers + u16[t + T_UNITS] * 2 + u16[t + 7] * 4);
     const n = to - from;
+    const src = body + from;
     if (n > 256) {
-      out.set(bytes.subarray(body, body + n), at);
+      out.set(bytes.subarray(src, src + n), at);
     } else {
-      for (let i = 0; i < n; i++) out[at + i] = bytes[body + i];
+      for (let i = 0; i < n; i++) out[at + i] = bytes[src + i];
     }
-    if (qBase === 12 && qDelta === 0 && bodyShift === 0 && extra === 0) return;
+    if (qBase === 12 && qDelta === 0 && s0 === 0 && s1 === 0 && s2 === 0) return;
+    const moved = at - from;
     const bodyBase = 12 + u16[t + 1] + 4;
     for (let r = t + T_HEADER_U16, end = r + pointers; r < end; r++) {
       const off = u16[r];
       if (off < from || off >= to) continue;
-      const p = at + off - from;
+      const p = off + moved;
       let target = ((out[p] & 0x3f) << 8) | out[p + 1];
       if (target === 12) target = qBase;
-      else if (target < bodyBase) target += qBase - 12 + qDelta;
-      else target += bodyShift + (target >= shiftFrom ? extra : 0);
+      else if (target < bodyBase) target = this.remap ? this.remapped(target, bodyBase - 16) : target + qBase - 12 + qDelta;
+      else target += target < m1 ? s0 : target < m2 ? s1 : s2;
       out[p] = 0xc0 | (target >>> 8);
       out[p + 1] = target & 0xff;
     }
+  }
+
+  /**
+   * Where a suffix of a chased name now is: the pointer's nominal target (in a question name
+   * at 12 of length nominalLength) names the suffix that long from the end; find that label of
+   * the synthesized name and where it was written.
+   */
+  private remapped(target: number, nominalLength: number): number {
+    const name = this.target;
+    const fromEnd = nominalLength - (target - 12);
+    for (let k = 0; k < name.labelCount; k++) {
+      if (name.length - name.labelStarts[k] === fromEnd) return this.labelAt[k];
+    }
+    return 12; // not a suffix of the name: cannot happen for names in one zone
+  }
+
+  /** Bytes a fragment takes at most (its owner written whole). */
+  private fragmentSize(bytes: Uint8Array, f: number): number {
+    let p = f;
+    const ownerLen = (bytes[p] << 8) | bytes[p + 1];
+    let size = ownerLen;
+    p += 2 + ownerLen;
+    for (let part = 0; part < 2; part++) {
+      const records = (bytes[p] << 8) | bytes[p + 1];
+      p += 2;
+      for (let r = 0; r < records; r++) {
+        const len = (bytes[p] << 8) | bytes[p + 1];
+        size += (part === 0 && r === 0 ? 0 : 2) + len;
+        p += 2 + len;
+      }
+    }
+    return size;
+  }
+
+  /**
+   * A fragment's NSEC/NSEC3 records: the owner compressed against the query name as Knot
+   * compresses it (write_owner → knot_compr_put_dname), later records pointing at it.
+   */
+  private writeFragmentRecords(bytes: Uint8Array, f: number, p: number, out: Uint8Array, slot: number): number {
+    const ownerLen = (bytes[f] << 8) | bytes[f + 1];
+    const owner = f + 2;
+    let q = owner + ownerLen;
+    const records = (bytes[q] << 8) | bytes[q + 1];
+    q += 2;
+    const ownerAt = p;
+    this.fragmentOwners[slot] = ownerAt;
+    for (let r = 0; r < records; r++) {
+      if (r === 0) p = this.compressOwner(bytes, owner, out, p);
+      else { out[p++] = 0xc0 | (ownerAt >>> 8); out[p++] = ownerAt & 0xff; }
+      const len = (bytes[q] << 8) | bytes[q + 1];
+      for (let i = 0; i < len; i++) out[p + i] = bytes[q + 2 + i];
+      p += len;
+      q += 2 + len;
+    }
+    return p;
+  }
+
+  /** How many records a fragment holds: part 0 its NSEC/NSEC3 records, part 1 its RRSIGs. */
+  private fragmentRecords(bytes: Uint8Array, f: number, part: number): number {
+    let q = f + 2 + ((bytes[f] << 8) | bytes[f + 1]);
+    const records = (bytes[q] << 8) | bytes[q + 1];
+    if (part === 0) return records;
+    q += 2;
+    for (let r = 0; r < records; r++) q += 2 + ((bytes[q] << 8) | bytes[q + 1]);
+    return (bytes[q] << 8) | bytes[q + 1];
+  }
+
+  /** A fragment's RRSIGs, their owner a pointer to the records' owner. */
+  private writeFragmentSigs(bytes: Uint8Array, f: number, p: number, out: Uint8Array, slot: number): number {
+    let q = f + 2 + ((bytes[f] << 8) | bytes[f + 1]);
+    const records = (bytes[q] << 8) | bytes[q + 1];
+    q += 2;
+    for (let r = 0; r < records; r++) q += 2 + ((bytes[q] << 8) | bytes[q + 1]);
+    const sigs = (bytes[q] << 8) | bytes[q + 1];
+    q += 2;
+    const ownerAt = this.fragmentOwners[slot];
+    for (let r = 0; r < sigs; r++) {
+      out[p++] = 0xc0 | (ownerAt >>> 8);
+      out[p++] = ownerAt & 0xff;
+      const len = (bytes[q] << 8) | bytes[q + 1];
+      for (let i = 0; i < len; i++) out[p + i] = bytes[q + 2 + i];
+      p += len;
+      q += 2 + len;
+    }
+    return p;
+  }
+
+  /**
+   * Write the lowercased name at bytes[at] compressed against the query name (at offset 12)
+   * with Knot's label-aligned suffix match. Returns the end.
+   */
+  private compressOwner(bytes: Uint8Array, at: number, out: Uint8Array, p: number, labelAt?: Int32Array): number {
+    const labels = this.ownerLabels;
+    let n = 0;
+    for (let i = at; bytes[i] !== 0 && n < labels.length; i += bytes[i] + 1) labels[n++] = i;
+    if (n === 0) {
+      out[p++] = 0;
+      return p;
+    }
+    const name = this.query.qname;
+    const qn = name.labelCount;
+    const first = qn > n ? qn - n : 0; // the question's labels aligned with the name's
+    let i = 0;
+    const copyLabels = (from: number, to: number) => {
+      if (labelAt) for (let k = from; k <= to; k++) labelAt[k] = p + labels[k] - labels[from];
+      for (let k = labels[from], end = labels[to] + bytes[labels[to]] + 1; k < end; k++) out[p++] = bytes[k];
+    };
+    if (n > qn - first) {
+      i = n - (qn - first);
+      copyLabels(0, i - 1);
+    }
+    let matchBegin = i;
+    let compr = first;
+    for (let j = first; i < n; i++, j++) {
+      const a = labels[i];
+      const b = name.labelStarts[j];
+      const l = bytes[a];
+      let equal = l === name.name[b];
+      for (let k = 1; equal && k <= l; k++) equal = bytes[a + k] === name.name[b + k];
+      if (!equal) {
+        copyLabels(matchBegin, i);
+        matchBegin = i + 1;
+        compr = j + 1;
+      }
+    }
+    if (labelAt) for (let k = matchBegin; k < n; k++) labelAt[k] = 12 + name.labelStarts[compr + k - matchBegin];
+    if (matchBegin === n) {
+      out[p++] = 0;
+    } else {
+      const target = 12 + name.labelStarts[compr];
+      out[p++] = 0xc0 | (target >>> 8);
+      out[p++] = target & 0xff;
+    }
+    return p;
   }
 
   /**
@@ -460,13 +647,13 @@ export class AnswerEngine {
     let p = query.questionEnd;
     const cnameLength = newLength > 255 ? 0 : 12 + newLength;
     if (p + firstLen + cnameLength > limit) return this.finish(q, out, this.truncated());
-    this.copyBody(zone, first, 0, sigsAt, p, out, 12, delta, delta, NO_SHIFT, 0);
+    this.copyBody(zone, first, 0, sigsAt, p, out, 12, delta, delta, NO_SHIFT, 0, NO_SHIFT, 0);
     p += sigsAt;
     this.an = 1;
     const sigRecords = u16[ft + 2] - 1;
     if (newLength > 255) {
       this.rcode = RCODE_YXDOMAIN;
-      this.copyBody(zone, first, sigsAt, firstLen, p, out, 12, delta, delta, NO_SHIFT, 0);
+      this.copyBody(zone, first, sigsAt, firstLen, p, out, 12, delta, delta, NO_SHIFT, 0, NO_SHIFT, 0);
       this.an += sigRecords;
       return this.finish(q, out, p + firstLen - sigsAt);
     }
@@ -474,12 +661,19 @@ export class AnswerEngine {
     out[p++] = 0; out[p++] = TYPE_CNAME;
     out[p++] = 0; out[p++] = CLASS_IN;
     out[p++] = ttl >>> 24; out[p++] = (ttl >>> 16) & 0xff; out[p++] = (ttl >>> 8) & 0xff; out[p++] = ttl & 0xff;
-    out[p++] = newLength >>> 8; out[p++] = newLength & 0xff;
-    const synthesized = p;
-    const lowered = name.name; // Knot synthesizes from the lowercased query name
-    for (let i = 0; i < ownerStart; i++) out[p++] = lowered[i];
+    const rdlength = p;
+    p += 2;
+    // The new name, from the lowercased query name (as Knot synthesizes it), then written
+    // compressed against the question as Knot writes a CNAME target.
+    const synth = this.synthesized;
+    const lowered = name.name;
+    for (let i = 0; i < ownerStart; i++) synth[i] = lowered[i];
     const bytes = zone.bytes;
-    for (let i = 0; i < targetLen; i++) out[p++] = bytes[targetAt + i];
+    for (let i = 0; i < targetLen; i++) synth[ownerStart + i] = bytes[targetAt + i];
+    const synthesized = p;
+    p = this.compressOwner(synth, 0, out, p, this.labelAt);
+    out[rdlength] = (p - synthesized) >>> 8;
+    out[rdlength + 1] = (p - synthesized) & 0xff;
     this.an++;
 
     // Chase the new name inside this zone (one step: a second DNAME is not followed), unless
@@ -487,7 +681,7 @@ export class AnswerEngine {
     const target = this.target;
     let zoneLabel = -1;
     if (query.qtype !== TYPE_CNAME) {
-      target.read(out, synthesized, p);
+      target.read(synth, 0, newLength);
       for (let k = 0; k <= target.labelCount; k++) {
         const start = target.labelStarts[k];
         if (zone.isApex(target.name, start, target.length - start)) {
@@ -498,7 +692,7 @@ export class AnswerEngine {
     }
     const group = zoneLabel < 0 ? LOOKUP_DNAME : this.lookup(zone, target, zoneLabel, dnssec);
     if (group === LOOKUP_DNAME) {
-      this.copyBody(zone, first, sigsAt, firstLen, p, out, 12, delta, delta, NO_SHIFT, 0);
+      this.copyBody(zone, first, sigsAt, firstLen, p, out, 12, delta, delta, NO_SHIFT, 0, NO_SHIFT, 0);
       this.an += sigRecords;
       return this.finish(q, out, p + firstLen - sigsAt);
     }
@@ -508,9 +702,11 @@ export class AnswerEngine {
     this.insertLength = firstLen - sigsAt;
     this.insertDelta = delta;
     this.insertRecords = sigRecords;
+    // The chased template's pointers into "its question" go to the labels as written above.
+    this.remap = true;
     const end = this.place(zone, chased, p, limit, out, target, synthesized, dnssec);
+    this.remap = false;
     this.insertLength = 0;
-    if (end < 0) return this.finish(q, out, this.truncated());
     const rcode = u16[chased >>> 1] & 0x0f;
     if (rcode !== RCODE_NOERROR) this.rcode = rcode;
     return this.finish(q, out, end);

@@ -1,16 +1,16 @@
 // Writes one response template: the answer, authority and additional sections as they follow
-// the question, compressed against a nominal question name, with the pointer list and the
-// additional-section table workers need to patch and trim it without parsing
-// (layout in image/layout.ts).
+// the question, compressed the way Knot DNS compresses (so sizes, and with them truncation,
+// match), with the pointer, unit and additional tables workers need to patch, cut and trim it
+// without parsing (layout in image/layout.ts).
 
 import type { WireName } from '../zone/model.ts';
 import { lowerName, nameLength } from '../zone/name.ts';
 import {
-  TYPE_CNAME, TYPE_HTTPS, TYPE_MX, TYPE_NS, TYPE_PTR, TYPE_SOA, TYPE_SRV, TYPE_SVCB, CLASS_IN,
+  TYPE_CNAME, TYPE_HTTPS, TYPE_MX, TYPE_NAPTR, TYPE_NS, TYPE_PTR, TYPE_SOA, TYPE_SRV, TYPE_SVCB,
+  CLASS_IN,
 } from '../zone/types.ts';
 import { ADD_REQUIRED, MAX_POINTER_TARGET, T_AA, T_HEADER_U16 } from '../image/layout.ts';
 import type { RRset } from './zone-tree.ts';
-import { nameKey } from './zone-tree.ts';
 
 export const SECTION_ANSWER = 0;
 export const SECTION_AUTHORITY = 1;
@@ -27,6 +27,8 @@ export interface PlacedRRset {
   signs?: RRset;
   /** Additional data whose absence makes the response truncated (glue of a referral). */
   required?: boolean;
+  /** Additional data: the record whose RDATA names this owner (its name is pointed to). */
+  namedBy?: Uint8Array;
 }
 
 export interface TemplateSpec {
@@ -43,152 +45,223 @@ export interface TemplateSpec {
 
 // Largest body that leaves room for header, a 255-byte question name and an OPT record.
 const MAX_BODY = 65535 - 12 - 259 - 17;
+/** Knot keeps compression hints for the names in the RDATA of an RRset's first 15 records. */
+const MAX_RDATA_HINTS = 15;
 
-class Body {
-  bytes = new Uint8Array(512);
-  len = 0;
-  ensure(n: number): void {
-    if (this.len + n <= this.bytes.length) return;
-    let size = this.bytes.length * 2;
-    while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.bytes.subarray(0, this.len));
-    this.bytes = next;
-  }
-  u8(v: number): void { this.ensure(1); this.bytes[this.len++] = v; }
-  u16(v: number): void { this.ensure(2); this.bytes[this.len++] = v >>> 8; this.bytes[this.len++] = v & 0xff; }
-  u32(v: number): void { this.u16(v >>> 16); this.u16(v & 0xffff); }
-  raw(b: Uint8Array): void { this.ensure(b.length); this.bytes.set(b, this.len); this.len += b.length; }
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
 }
 
-class TemplateWriter {
-  private readonly body = new Body();
-  /** Lowercased name suffix → where it stands in the nominal message. */
-  private readonly dict = new Map<string, number>();
-  /** Body offsets of every compression pointer written. */
+/** Offsets of the labels of an uncompressed wire name. */
+function labelOffsets(name: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; name[i] !== 0; i += name[i] + 1) out.push(i);
+  return out;
+}
+
+/**
+ * The message being written, as Knot would write it: the nominal question, then the body,
+ * compressing each name against one remembered suffix (knot_compr_put_dname) and pointing
+ * owners at where the same name was written before (compression hints).
+ */
+class MessageWriter {
+  msg = new Uint8Array(1024);
+  len: number;
+  readonly bodyBase: number;
   readonly pointers: number[] = [];
-  private readonly bodyBase: number;
-  /**
-   * Names written in the additional section are not offered for compression: workers may
-   * leave out any additional RRset that does not fit, so nothing may point into one.
-   */
-  frozen = false;
+  private readonly qLabels: number;
+  private readonly belowMode: boolean;
+  private suffixPos = 12;
+  private suffixLabels: number;
+  /** Where each RRset's owner was written (Knot's owner hint). */
+  readonly ownerAt = new Map<RRset, number>();
+  /** Where the first name in a record's RDATA was written (Knot's RDATA hints). */
+  readonly rdataNameAt = new Map<Uint8Array, number>();
 
   constructor(nominal: WireName, belowMode: boolean) {
+    this.msg.set(nominal, 12);
     this.bodyBase = 12 + nominal.length + 4;
-    // Suffixes of the question name are compression targets; with `*.X` only X and above.
-    for (let i = belowMode ? nominal[0] + 1 : 0; nominal[i] !== 0; i += nominal[i] + 1) {
-      this.dict.set(suffixKey(nominal, i), 12 + i);
-    }
+    this.len = this.bodyBase;
+    this.qLabels = labelOffsets(nominal).length;
+    this.suffixLabels = this.qLabels;
+    this.belowMode = belowMode;
   }
 
-  get length(): number {
-    return this.body.len;
+  get bodyLength(): number {
+    return this.len - this.bodyBase;
   }
 
-  writeName(name: Uint8Array, compress: boolean): void {
-    for (let i = 0; name[i] !== 0; i += name[i] + 1) {
-      const key = suffixKey(name, i);
-      const target = compress ? this.dict.get(key) : undefined;
-      if (target !== undefined) {
-        this.pointers.push(this.body.len);
-        this.body.u16(0xc000 | target);
-        return;
+  private ensure(n: number): void {
+    if (this.len + n <= this.msg.length) return;
+    let size = this.msg.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.msg.subarray(0, this.len));
+    this.msg = next;
+  }
+  u8(v: number): void { this.ensure(1); this.msg[this.len++] = v; }
+  u16(v: number): void { this.ensure(2); this.msg[this.len++] = v >>> 8; this.msg[this.len++] = v & 0xff; }
+  u32(v: number): void { this.u16(v >>> 16); this.u16(v & 0xffff); }
+  raw(b: Uint8Array): void { this.ensure(b.length); this.msg.set(b, this.len); this.len += b.length; }
+
+  pointer(target: number): void {
+    this.pointers.push(this.len - this.bodyBase);
+    this.u16(0xc000 | target);
+  }
+
+  /** Positions of the labels of the name written at `pos`, following pointers. */
+  private labelsAt(pos: number): number[] {
+    const out: number[] = [];
+    let p = pos;
+    for (;;) {
+      const l = this.msg[p];
+      if (l === 0) return out;
+      if ((l & 0xc0) === 0xc0) {
+        p = ((l & 0x3f) << 8) | this.msg[p + 1];
+        continue;
       }
-      this.offer(key);
-      this.body.raw(name.subarray(i, i + name[i] + 1));
-    }
-    this.body.u8(0);
-  }
-
-  /** Make the name suffix about to be written at the current position a compression target. */
-  private offer(key: string): void {
-    const abs = this.bodyBase + this.body.len;
-    if (!this.frozen && abs < MAX_POINTER_TARGET && !this.dict.has(key)) this.dict.set(key, abs);
-  }
-
-  /** Offer the suffixes of a name written uncompressed inside RDATA (SRV, SVCB targets). */
-  private offerAll(name: Uint8Array, at: number): void {
-    for (let i = 0; name[i] !== 0; i += name[i] + 1) {
-      const key = suffixKey(name, i);
-      const abs = this.bodyBase + at + i;
-      if (!this.frozen && abs < MAX_POINTER_TARGET && !this.dict.has(key)) this.dict.set(key, abs);
+      out.push(p);
+      p += l + 1;
     }
   }
 
-  writeRecord(placed: PlacedRRset, rdata: Uint8Array, ttl: number): void {
-    if (placed.ownerIsQname) {
-      this.pointers.push(this.body.len);
-      this.body.u16(0xc00c);
-    } else {
-      this.writeName(placed.rrset.owner, true);
+  private labelEquals(name: Uint8Array, at: number, pos: number): boolean {
+    // The `*` of a nominal `*.X` stands for any label: it matches nothing.
+    if (this.belowMode && pos === 12) return false;
+    const l = name[at];
+    if (l !== this.msg[pos]) return false;
+    for (let i = 1; i <= l; i++) if (lower(name[at + i]) !== lower(this.msg[pos + i])) return false;
+    return true;
+  }
+
+  /** knot_compr_put_dname: match the name against the remembered suffix, label-aligned. */
+  compress(name: Uint8Array): void {
+    const labels = labelOffsets(name);
+    const n = labels.length;
+    if (n === 0) {
+      this.u8(0);
+      return;
     }
+    const start = this.len;
+    let suffix = this.labelsAt(this.suffixPos);
+    if (suffix.length > this.suffixLabels) suffix = suffix.slice(suffix.length - this.suffixLabels);
+    if (suffix.length > n) suffix = suffix.slice(suffix.length - n);
+    let i = 0;
+    while (n - i > suffix.length) {
+      this.raw(name.subarray(labels[i], labels[i] + name[labels[i]] + 1));
+      i++;
+    }
+    let matchBegin = i;
+    let compr = 0;
+    for (let j = 0; i < n; i++, j++) {
+      if (!this.labelEquals(name, labels[i], suffix[j])) {
+        const from = labels[matchBegin];
+        this.raw(name.subarray(from, labels[i] + name[labels[i]] + 1));
+        matchBegin = i + 1;
+        compr = j + 1;
+      }
+    }
+    if (matchBegin === n) this.u8(0);
+    else this.pointer(suffix[compr]);
+    const written = this.len - start;
+    if (written > 2 && this.len < MAX_POINTER_TARGET) {
+      this.suffixPos = start;
+      this.suffixLabels = n;
+    }
+  }
+
+  private equalsAt(name: Uint8Array, pos: number): boolean {
+    const labels = labelOffsets(name);
+    const at = this.labelsAt(pos);
+    if (labels.length !== at.length) return false;
+    for (let k = 0; k < labels.length; k++) {
+      if (this.belowMode && at[k] === 12) return false;
+      if (!this.labelEquals(name, labels[k], at[k])) return false;
+    }
+    return true;
+  }
+
+  /** write_owner: a hint, the remembered suffix itself, or compression against the question. */
+  writeOwner(placed: PlacedRRset): void {
+    const owner = placed.rrset.owner;
+    if (owner[0] === 0) {
+      this.suffixPos = 12;
+      this.suffixLabels = this.qLabels;
+      this.u8(0);
+      return;
+    }
+    const hint = placed.ownerIsQname ? 12
+      : this.ownerAt.get(placed.rrset)
+        ?? (placed.signs ? this.ownerAt.get(placed.signs) : undefined)
+        ?? (placed.namedBy ? this.rdataNameAt.get(placed.namedBy) : undefined);
+    if (hint !== undefined) {
+      this.pointer(hint);
+      this.ownerAt.set(placed.rrset, hint);
+      return;
+    }
+    if (this.equalsAt(owner, this.suffixPos)) {
+      this.ownerAt.set(placed.rrset, this.suffixPos);
+      this.pointer(this.suffixPos);
+      return;
+    }
+    this.suffixPos = 12;
+    this.suffixLabels = this.qLabels;
+    const at = this.len;
+    this.compress(owner);
+    if (at < MAX_POINTER_TARGET) this.ownerAt.set(placed.rrset, at);
+  }
+
+  writeRecord(placed: PlacedRRset, rdata: Uint8Array, index: number): void {
+    this.writeOwner(placed);
     const type = placed.rrset.type;
-    this.body.u16(type);
-    this.body.u16(CLASS_IN);
-    this.body.u32(ttl);
-    const lenAt = this.body.len;
-    this.body.u16(0);
-    this.writeRdata(type, rdata);
-    const rdlen = this.body.len - lenAt - 2;
-    this.body.bytes[lenAt] = rdlen >>> 8;
-    this.body.bytes[lenAt + 1] = rdlen & 0xff;
+    this.u16(type);
+    this.u16(CLASS_IN);
+    this.u32(placed.rrset.ttl);
+    const lenAt = this.len;
+    this.u16(0);
+    this.writeRdata(type, rdata, index < MAX_RDATA_HINTS);
+    const rdlen = this.len - lenAt - 2;
+    this.msg[lenAt] = rdlen >>> 8;
+    this.msg[lenAt + 1] = rdlen & 0xff;
   }
 
-  // RFC 3597 §4: only the RFC 1035 types may have compressed names in RDATA. Those names
-  // go out lowercased, as Knot sends them (RFC 4034 §6.2 canonical form, so signatures hold).
-  private writeRdata(type: number, rdata: Uint8Array): void {
+  private hint(rdata: Uint8Array, at: number, keep: boolean): void {
+    if (keep && at < MAX_POINTER_TARGET && !this.rdataNameAt.has(rdata)) this.rdataNameAt.set(rdata, at);
+  }
+
+  // RFC 3597 §4: only the RFC 1035 types have compressed names in RDATA. Those names go out
+  // lowercased, as Knot sends them (RFC 4034 §6.2 canonical form, so signatures hold).
+  private writeRdata(type: number, rdata: Uint8Array, keepHint: boolean): void {
+    const at = this.len;
     if (type === TYPE_NS || type === TYPE_CNAME || type === TYPE_PTR) {
-      this.writeName(lowerName(rdata), true);
+      this.hint(rdata, at, keepHint);
+      this.compress(lowerName(rdata));
     } else if (type === TYPE_MX) {
-      this.body.raw(rdata.subarray(0, 2));
-      this.writeName(lowerName(rdata.subarray(2)), true);
+      this.raw(rdata.subarray(0, 2));
+      this.hint(rdata, at + 2, keepHint);
+      this.compress(lowerName(rdata.subarray(2)));
     } else if (type === TYPE_SOA) {
       const m = nameLength(rdata, 0);
       const r = nameLength(rdata, m);
-      this.writeName(lowerName(rdata.subarray(0, m)), true);
-      this.writeName(lowerName(rdata.subarray(m, m + r)), true);
-      this.body.raw(rdata.subarray(m + r));
+      this.hint(rdata, at, keepHint);
+      this.compress(lowerName(rdata.subarray(0, m)));
+      this.compress(lowerName(rdata.subarray(m, m + r)));
+      this.raw(rdata.subarray(m + r));
     } else {
-      const at = this.body.len;
-      this.body.raw(rdata);
-      if (type === TYPE_SRV && rdata.length > 6) this.offerAll(rdata.subarray(6), at + 6);
-      if ((type === TYPE_SVCB || type === TYPE_HTTPS) && rdata.length > 2) this.offerAll(rdata.subarray(2), at + 2);
+      this.raw(rdata);
+      // Names Knot writes whole but remembers, so additional owners can point at them.
+      if (type === TYPE_SRV) this.hint(rdata, at + 6, keepHint);
+      else if (type === TYPE_SVCB || type === TYPE_HTTPS) this.hint(rdata, at + 2, keepHint);
+      else if (type === TYPE_NAPTR) this.hint(rdata, at + naptrReplacement(rdata), keepHint);
     }
-  }
-
-  finish(spec: TemplateSpec, counts: number[], additional: number[], split: number, answerSigs: number): Uint8Array {
-    const header = T_HEADER_U16;
-    const u16count = header + this.pointers.length + additional.length;
-    const size = (u16count * 2 + this.body.len + 3) & ~3;
-    const out = new Uint8Array(size);
-    const h = new Uint16Array(out.buffer, 0, u16count);
-    h[0] = (spec.rcode & 0xf) | (spec.aa ? T_AA : 0);
-    h[1] = spec.nominal.length;
-    h[2] = counts[0];
-    h[3] = counts[1];
-    h[4] = counts[2];
-    h[5] = this.body.len;
-    h[6] = this.pointers.length;
-    h[7] = additional.length / 4;
-    h[8] = spec.proof ?? 0;
-    h[9] = split;
-    h[10] = answerSigs;
-    h.set(this.pointers, header);
-    h.set(additional, header + this.pointers.length);
-    out.set(this.body.bytes.subarray(0, this.body.len), u16count * 2);
-    return out;
   }
 }
 
-function suffixKey(name: Uint8Array, start: number): string {
-  const end = start + nameLength(name, start);
-  const lowered = new Uint8Array(end - start);
-  for (let i = start; i < end; i++) {
-    const c = name[i];
-    lowered[i - start] = c >= 0x41 && c <= 0x5a ? c + 32 : c;
-  }
-  return nameKey(lowered);
+/** Offset of a NAPTR record's replacement name. */
+function naptrReplacement(rdata: Uint8Array): number {
+  let p = 4;
+  for (let k = 0; k < 3; k++) p += 1 + rdata[p];
+  return p;
 }
 
 /** Sections in order; in each, the RRsets, then the signatures that go with them. */
@@ -203,33 +276,89 @@ function ordered(rrsets: PlacedRRset[]): PlacedRRset[] {
 
 /** Serialize a template. */
 export function writeTemplate(spec: TemplateSpec): Uint8Array {
-  const w = new TemplateWriter(spec.nominal, spec.belowMode);
+  const w = new MessageWriter(spec.nominal, spec.belowMode);
   const counts = [0, 0, 0];
+  const units: number[] = [];
   const additional: number[] = [];
   const entryOf = new Map<RRset, number>();
-  let split = -1;
-  let answerSigs = -1;
+  const marks = { answerSigs: -1, authStart: -1, authSigs: -1, split: -1 };
   for (const placed of ordered(spec.rrsets)) {
-    const start = w.length;
-    if (answerSigs < 0 && (placed.section !== SECTION_ANSWER || placed.signs)) answerSigs = start;
-    if (placed.section === SECTION_ADDITIONAL && split < 0) {
-      split = start;
-      w.frozen = true;
-    }
+    const start = w.bodyLength;
+    const section = placed.section;
+    if (section === SECTION_ANSWER && placed.signs && marks.answerSigs < 0) marks.answerSigs = start;
+    if (section === SECTION_AUTHORITY && marks.authStart < 0) marks.authStart = start;
+    if (section === SECTION_AUTHORITY && placed.signs && marks.authSigs < 0) marks.authSigs = start;
+    if (section === SECTION_ADDITIONAL && marks.split < 0) marks.split = start;
     const rdatas = placed.rdatas ?? placed.rrset.rdatas;
-    for (const rdata of rdatas) w.writeRecord(placed, rdata, placed.rrset.ttl);
-    if (w.length > MAX_BODY) throw new TemplateTooLargeError(placed.rrset);
-    counts[placed.section] += rdatas.length;
-    if (placed.section === SECTION_ADDITIONAL) {
+    rdatas.forEach((rdata, index) => w.writeRecord(placed, rdata, index));
+    if (w.bodyLength > MAX_BODY) throw new TemplateTooLargeError(placed.rrset);
+    counts[section] += rdatas.length;
+    if (section === SECTION_ADDITIONAL) {
       // A signature goes out only with the RRset it signs.
       const signed = placed.signs ? entryOf.get(placed.signs) : undefined;
       const depends = signed === undefined ? 0 : signed + 1;
       entryOf.set(placed.rrset, additional.length / 4);
-      additional.push(start, w.length, rdatas.length, depends | (placed.required ? ADD_REQUIRED : 0));
+      additional.push(start, w.bodyLength, rdatas.length, depends | (placed.required ? ADD_REQUIRED : 0));
+    } else {
+      units.push(start, rdatas.length);
     }
   }
-  if (split < 0) split = w.length;
-  return w.finish(spec, counts, additional, split, answerSigs < 0 ? w.length : answerSigs);
+  const end = w.bodyLength;
+  const split = marks.split < 0 ? end : marks.split;
+  const authStart = marks.authStart < 0 ? split : marks.authStart;
+  const answerSigs = marks.answerSigs < 0 ? authStart : marks.answerSigs;
+  const authSigs = marks.authSigs < 0 ? split : marks.authSigs;
+
+  const u16count = T_HEADER_U16 + w.pointers.length + units.length + additional.length;
+  const out = new Uint8Array((u16count * 2 + end + 3) & ~3);
+  const h = new Uint16Array(out.buffer, 0, u16count);
+  h[0] = (spec.rcode & 0xf) | (spec.aa ? T_AA : 0);
+  h[1] = spec.nominal.length;
+  h[2] = counts[0];
+  h[3] = counts[1];
+  h[4] = counts[2];
+  h[5] = end;
+  h[6] = w.pointers.length;
+  h[7] = additional.length / 4;
+  h[8] = spec.proof ?? 0;
+  h[9] = split;
+  h[10] = answerSigs;
+  h[11] = authStart;
+  h[12] = authSigs;
+  h[13] = units.length / 2;
+  h.set(w.pointers, T_HEADER_U16);
+  h.set(units, T_HEADER_U16 + w.pointers.length);
+  h.set(additional, T_HEADER_U16 + w.pointers.length + units.length);
+  out.set(w.msg.subarray(w.bodyBase, w.len), u16count * 2);
+  return out;
+}
+
+/**
+ * A denial proof record for workers to insert (NSEC or NSEC3 with its RRSIGs). Its owner is
+ * compressed at query time against the query name, as Knot does:
+ *   u16 owner length, owner (lowercased wire), u16 records, then per record u16 length and
+ *   the bytes after the owner; u16 signatures, then the same for each RRSIG (whose owner is a
+ *   pointer to the first).
+ */
+export function writeFragment(rrset: RRset, sigs: RRset | undefined): Uint8Array {
+  const parts: number[] = [];
+  const u16 = (v: number) => parts.push(v >>> 8, v & 0xff);
+  const owner = lowerName(rrset.owner);
+  u16(owner.length);
+  parts.push(...owner);
+  const record = (set: RRset, rdata: Uint8Array) => {
+    u16(10 + rdata.length);
+    u16(set.type); u16(CLASS_IN);
+    u16(set.ttl >>> 16); u16(set.ttl & 0xffff);
+    u16(rdata.length);
+    parts.push(...rdata);
+  };
+  u16(rrset.rdatas.length);
+  for (const rdata of rrset.rdatas) record(rrset, rdata);
+  const sigRdatas = sigs?.rdatas ?? [];
+  u16(sigRdatas.length);
+  for (const rdata of sigRdatas) record(sigs!, rdata);
+  return Uint8Array.from(parts);
 }
 
 export class TemplateTooLargeError extends Error {

@@ -13,7 +13,7 @@ import type { RRset, TreeNode, ZoneTree } from './zone-tree.ts';
 import { DENIAL_NSEC, DENIAL_NSEC3, type Denial } from './denial.ts';
 import {
   type PlacedRRset, SECTION_ADDITIONAL, SECTION_ANSWER, SECTION_AUTHORITY, type TemplateSpec,
-  writeTemplate,
+  writeFragment, writeTemplate,
 } from './template-writer.ts';
 
 export const RCODE_NOERROR = 0;
@@ -213,15 +213,9 @@ export class TemplateFactory {
 
   // --- templates ------------------------------------------------------------------------------
 
-  /** A proof record alone, appended by workers after the authority section. */
+  /** A proof record alone (NSEC or NSEC3 and its RRSIGs), added by workers at query time. */
   fragment(node: TreeNode, type: number): Uint8Array {
-    const proofs = new Proofs();
-    proofs.add(node, type);
-    // Written for any name below the apex, so owners compress against the query name's zone
-    // suffix as Knot's do: the same sizes, the same truncation decisions.
-    return writeTemplate({
-      nominal: belowName(this.tree.apex.name), belowMode: true, rcode: 0, aa: false, rrsets: proofs.placed,
-    });
+    return writeFragment(node.rrsets.get(type)!, node.sigs.get(type));
   }
 
   /** A/AAAA of in-zone targets of NS, MX and SRV records (RFC 1035 §3.3 additional processing). */
@@ -241,7 +235,12 @@ export class TemplateFactory {
           const key = `${node.key}/${type}`;
           if (!rr || seen.has(key)) continue;
           seen.add(key);
-          for (const p of this.withSig(node, rr, SECTION_ADDITIONAL, false, signed)) out.push({ ...p, required });
+          // RFC 9471: only glue below the cut is required (TC when it does not fit); sibling
+          // glue and signatures are optional, as in Knot.
+          const needed = required && node.occludedBy !== null;
+          for (const p of this.withSig(node, rr, SECTION_ADDITIONAL, false, signed)) {
+            out.push({ ...p, required: needed && !p.signs, namedBy: rdata });
+          }
         }
       }
     }
@@ -403,8 +402,11 @@ export class TemplateFactory {
    * Referral to the child zone at `cut`, for the cut's own name or (below) any name under it.
    * With DNSSEC: the DS RRset and its signature, or the proof that there is no DS.
    */
-  referral(cut: TreeNode, below: boolean, dnssec: boolean): Group {
-    return this.once(`referral/${cut.key}/${below}/${dnssec}`, () => {
+  referral(cut: TreeNode, below: boolean, dnssec: boolean, at?: TreeNode): Group {
+    // A name that exists below the cut (glue) gets its own template, written for its own
+    // name, so names equal to it (an NS target) compress to the question as Knot's do.
+    const exact = below && at !== undefined && at !== cut;
+    return this.once(`referral/${cut.key}/${below}/${dnssec}/${exact ? at!.key : ''}`, () => {
       const ns = cut.rrsets.get(TYPE_NS)!;
       const authority: PlacedRRset[] = [{ rrset: ns, section: SECTION_AUTHORITY, ownerIsQname: !below }];
       const proofs = new Proofs();
@@ -414,7 +416,8 @@ export class TemplateFactory {
         else this.proveNodata(proofs, cut);
       }
       return [this.write({
-        nominal: below ? belowName(cut.name) : cut.name, belowMode: below, rcode: RCODE_NOERROR, aa: false,
+        nominal: exact ? at!.name : below ? belowName(cut.name) : cut.name, belowMode: below && !exact,
+        rcode: RCODE_NOERROR, aa: false,
       }, [authority, proofs.placed, this.additionals([ns], dnssec, true)])];
     });
   }

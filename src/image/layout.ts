@@ -25,26 +25,35 @@
 //   +2  ancount     +3 nscount     +4 arcount
 //   +5  bodyLen     bytes of body (answer, authority and additional sections)
 //   +6  pointerCount  +7 additionalCount
-//   +8  proof       PROOF_* bits: fragments the worker adds after the authority section
-//   +9  split       body offset where the additional section starts (fragments go there)
+//   +8  proof       PROOF_* bits: proof fragments the worker adds to the authority section
+//   +9  split       body offset where the additional section starts
 //   +10 answerSigs  body offset where the answer's RRSIGs start (a DNAME's synthesized CNAME
 //                   and the chased answer go before them, in Knot's order)
-//   +11 pointerCount × u16  body offsets of every compression pointer, for relocation
+//   +11 authStart   body offset where the authority section starts
+//   +12 authSigs    body offset where the authority's RRSIGs start (fragments' NSEC/NSEC3
+//                   records go before them, their RRSIGs after them, as Knot orders them)
+//   +13 unitCount   RRsets in answer and authority
+//   +14 pointerCount × u16  body offsets of every compression pointer, for relocation
+//   then unitCount × 2 u16: {start, records} — each answer/authority RRset, in order, so a
+//                   response that does not fit is cut after the last whole RRset (Knot: TC)
 //   then additionalCount × 4 u16: {start, end, records, depends | ADD_REQUIRED} — each
 //                   additional RRset's body range; `depends` is 1 + the index of the entry a
-//                   signature belongs to; ADD_REQUIRED marks referral glue (TC if left out)
+//                   signature belongs to; ADD_REQUIRED marks glue below the cut (TC if left out)
 //   then body bytes, as they follow the question in the response
 //
+// Names are compressed as Knot compresses them (one remembered suffix, owners pointing at
+// earlier occurrences), so a response has Knot's size and is cut where Knot cuts it.
 // Pointers are written for the nominal message (header, question with the nominal name,
 // body). When a template is copied elsewhere, each pointer is moved by where its target
 // went: the question name itself (offset 12) stays 12 — or becomes the offset of the name
 // the template answers for (a name synthesized from a DNAME); a suffix of the question
 // name moves with the end of the name actually there; a target in the body moves with the
-// body. So a template written for `*.X` (wildcard answers, NXDOMAIN, NODATA, referrals for
-// names below a cut) serves any name below X.
+// part of the body it is in. So a template written for `*.X` (wildcard answers, NXDOMAIN,
+// NODATA, referrals for names below a cut) serves any name below X.
 //
-// Names in the additional section are never compression targets, so any additional RRset
-// can be left out when a response would not fit (Knot fills additional data greedily).
+// Additional owners point back at the names in answer/authority RDATA, never into the
+// additional section, so any additional RRset can be left out when a response would not fit
+// (Knot fills additional data greedily).
 //
 // Node record (NODE_WORDS u32):
 //   N_NAME      offset of the node's lowercased wire name
@@ -61,9 +70,9 @@
 //               covering an empty non-terminal), its matching NSEC3, or an opt-out proof
 //   N_WILD_PROOF  fragment denying `*.<this>`: the NSEC or NSEC3 covering it
 //
-// Fragments are proof templates (an NSEC or NSEC3 RRset and its RRSIG, authority section,
-// written for nominal name `.`), appended by workers where a template's PROOF_* bits ask.
-// Fragment ids are 1-based indexes into the fragment table (u32 count, count × u32 offset).
+// Fragments are proof records (an NSEC or NSEC3 RRset and its RRSIGs, format in
+// compile/template-writer.ts writeFragment) that workers add where a template's PROOF_* bits
+// ask. Fragment ids are 1-based indexes into the fragment table (u32 count, count × u32 offset).
 //
 // NSEC table: u32 count, then count × {u32 key offset, u32 key length, u32 fragment id}, in
 // canonical order; a key is the owner's labels right to left, each [length][bytes], so a
@@ -135,7 +144,10 @@ export const T_CUTS = 7;
 export const T_PROOF = 8;
 export const T_SPLIT = 9;
 export const T_ANSWER_SIGS = 10;
-export const T_HEADER_U16 = 11;
+export const T_AUTH_START = 11;
+export const T_AUTH_SIGS = 12;
+export const T_UNITS = 13;
+export const T_HEADER_U16 = 14;
 export const T_AA = 0x100;
 export const ADD_REQUIRED = 0x8000;
 
