@@ -38,17 +38,7 @@ import {
  * Differences from Knot that are accepted, each with its reason. Anything not listed here
  * fails the suite.
  */
-const ACCEPTED: AcceptedDifference[] = [
-  {
-    label: /./,
-    field: 'case',
-    reason:
-      'Letter case of owner names and of names inside RDATA outside the question section, for the ' +
-      'few mixed-case (0x20) questions of the corpus: Knot compresses names against the question and ' +
-      'so copies its case into owners. Names compare case-insensitively (RFC 4343); the sections ' +
-      'are compared lowercased and the question section exactly (same entry as knot.test.ts).',
-  },
-];
+const ACCEPTED: AcceptedDifference[] = [];
 
 /** Listings longer than this go to the report file only (the error keeps the head). */
 const MAX_ERROR_CHARS = 200_000;
