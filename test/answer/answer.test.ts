@@ -368,3 +368,64 @@ describe('malformed queries', () => {
     }
   });
 });
+
+describe('Knot-compatible details', () => {
+  const parent = `$TTL 3600
+@ SOA ns hm 1 2 3 4 300
+@ NS ns
+ns A 192.0.2.1
+child NS ns.child
+child DS 1 8 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+ns.child A 192.0.2.2
+to-deleg CNAME host.child
+svc SVCB 1 target alpn=h2
+target A 192.0.2.3
+target AAAA 2001:db8::3
+chain CNAME big
+big TXT "${'a'.repeat(250)}"
+big TXT "${'b'.repeat(250)}"
+many NS ns1.many
+${Array.from({ length: 13 }, (_, i) => `many NS ns${i + 1}.many\nns${i + 1}.many A 192.0.2.${i + 10}\nns${i + 1}.many AAAA 2001:db8::${i + 10}`).join('\n')}
+${Array.from({ length: 10 }, (_, i) => `sibling NS s${i}\ns${i} A 192.0.2.${i + 100}\ns${i} AAAA 2001:db8::${i + 100}`).join('\n')}
+`;
+  const child = '@ 3600 SOA ns hm 1 2 3 4 300\n@ NS ns\nns A 192.0.2.2\n';
+  const e = engineFor({ 'parent.test.': parent, 'child.parent.test.': child });
+
+  it('answers a CNAME into a delegation with the CNAME, authoritatively, then the referral', () => {
+    const r = ask(e, 'to-deleg.parent.test', 'A');
+    expect(r.flag_aa).toBe(true);
+    expect(r.answers.map((a) => a.type)).toEqual(['CNAME']);
+    expect(rrs(r.authorities)).toEqual(['child.parent.test NS ns.child.parent.test']);
+    expect(rrs(r.additionals)).toEqual(['ns.child.parent.test A 192.0.2.2']);
+  });
+
+  it('adds the addresses of SVCB targets', () => {
+    expect(rrs(ask(e, 'svc.parent.test', 'SVCB').additionals)).toEqual([
+      'target.parent.test A 192.0.2.3', 'target.parent.test AAAA 2001:db8::3',
+    ]);
+  });
+
+  it('answers DS at the apex of a served child zone from the parent zone', () => {
+    const r = ask(e, 'child.parent.test', 'DS');
+    expect(r.answers.map((a) => a.type)).toEqual(['DS']);
+    expect(ask(e, 'child.parent.test', 'SOA').answers.map((a) => a.type)).toEqual(['SOA']);
+  });
+
+  it('cuts a response that does not fit after the last whole RRset, with TC and the rcode kept', () => {
+    const r = ask(e, 'chain.parent.test', 'TXT');
+    expect(r.flag_tc).toBe(true);
+    expect(r.answers.map((a) => a.type)).toEqual(['CNAME']);
+  });
+
+  it('sets TC when glue below the cut is left out, but fills optional glue without it', () => {
+    const inBailiwick = ask(e, 'www.many.parent.test', 'A');
+    expect(inBailiwick.flag_tc).toBe(true);
+    expect(inBailiwick.authorities).toHaveLength(13);
+    expect(inBailiwick.additionals.length).toBeGreaterThan(0);
+    const sibling = ask(e, 'www.sibling.parent.test', 'A');
+    expect(sibling.flag_tc).toBe(false);
+    expect(sibling.authorities).toHaveLength(10);
+    expect(sibling.additionals.length).toBeGreaterThan(0);
+    expect(sibling.additionals.length).toBeLessThan(20);
+  });
+});

@@ -2,6 +2,7 @@
 import dnsPacket from 'dns-packet';
 import { parseZoneText } from '../../src/zone/parse-zone.ts';
 import { parseName } from '../../src/zone/name.ts';
+import { typeFromText } from '../../src/zone/types.ts';
 import { compile } from '../../src/compile/compile-zone.ts';
 import { AnswerEngine, type AnswerOptions } from '../../src/answer/answer.ts';
 
@@ -33,11 +34,16 @@ export function encodeQuery(name: string, type: string, o: AskOptions = {}): Buf
   const additionals = o.edns === undefined || o.edns === false ? [] : [{
     type: 'OPT', name: '.', udpPayloadSize: o.edns, flags: o.do ? dnsPacket.DNSSEC_OK : 0,
   }];
-  return dnsPacket.encode({
+  const query = dnsPacket.encode({
     type: 'query', id: 0x1234, flags: o.rd ? dnsPacket.RECURSION_DESIRED : 0,
-    questions: [{ name, type: type as dnsPacket.RecordType, class: (o.class ?? 'IN') as dnsPacket.RecordClass }],
+    questions: [{ name, type: 'A', class: (o.class ?? 'IN') as dnsPacket.RecordClass }],
     additionals: additionals as dnsPacket.Answer[],
   });
+  // dns-packet does not know every type (SVCB, HTTPS, …): patch QTYPE from our own table.
+  let end = 12;
+  while (query[end] !== 0) end += query[end] + 1;
+  query.writeUInt16BE(typeFromText(type) ?? 0, end + 1);
+  return query;
 }
 
 /** What dns-packet's decode returns, with the fields its typings leave out. */
