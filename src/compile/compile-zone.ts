@@ -55,7 +55,7 @@ function planNode(node: TreeNode, f: TemplateFactory): NodePlan {
   };
   plan.any = plan.defaultGroup;
   if (cut) {
-    const referral = both((d) => f.referral(cut, cut !== node, d, node));
+    const referral = both((d) => f.referral(cut, cut !== node, d));
     plan.defaultGroup = plan.any = referral;
     plan.below = both((d) => f.referral(cut, true, d));
     if (cut === node) plan.types.push({ qtype: TYPE_DS, groups: both((d) => f.delegationDs(node, d)) });

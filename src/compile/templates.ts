@@ -402,11 +402,8 @@ export class TemplateFactory {
    * Referral to the child zone at `cut`, for the cut's own name or (below) any name under it.
    * With DNSSEC: the DS RRset and its signature, or the proof that there is no DS.
    */
-  referral(cut: TreeNode, below: boolean, dnssec: boolean, at?: TreeNode): Group {
-    // A name that exists below the cut (glue) gets its own template, written for its own
-    // name, so names equal to it (an NS target) compress to the question as Knot's do.
-    const exact = below && at !== undefined && at !== cut;
-    return this.once(`referral/${cut.key}/${below}/${dnssec}/${exact ? at!.key : ''}`, () => {
+  referral(cut: TreeNode, below: boolean, dnssec: boolean): Group {
+    return this.once(`referral/${cut.key}/${below}/${dnssec}`, () => {
       const ns = cut.rrsets.get(TYPE_NS)!;
       const authority: PlacedRRset[] = [{ rrset: ns, section: SECTION_AUTHORITY, ownerIsQname: !below }];
       const proofs = new Proofs();
@@ -416,8 +413,8 @@ export class TemplateFactory {
         else this.proveNodata(proofs, cut);
       }
       return [this.write({
-        nominal: exact ? at!.name : below ? belowName(cut.name) : cut.name, belowMode: below && !exact,
-        rcode: RCODE_NOERROR, aa: false,
+        nominal: below ? belowName(cut.name) : cut.name, belowMode: below, rcode: RCODE_NOERROR,
+        aa: false,
       }, [authority, proofs.placed, this.additionals([ns], dnssec, true)])];
     });
   }
