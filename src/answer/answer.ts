@@ -328,7 +328,7 @@ export class AnswerEngine {
         this.addFragment(u32[ce + N_PROOF2]);
       } else {
         const start = name.labelStarts[this.ceLabel - 1];
-        this.addFragment(this.denial.nsec3Covering(zone, name.name, start, name.length - start));
+        this.addFragment(this.denial.nsec3Covering(zone, name.name, start, name.length - start, name.hashes[this.ceLabel - 1]));
       }
     }
     if ((proof & PROOF_ENCLOSER_WILDCARD) !== 0) this.addFragment(u32[this.ceNode + N_WILD_PROOF]);

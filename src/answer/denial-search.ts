@@ -5,12 +5,20 @@
 import type { ZoneImage } from '../image/zone-image.ts';
 import { H_NSEC3_TABLE, H_NSEC_TABLE } from '../image/layout.ts';
 import { Sha1 } from './sha1.ts';
+import { hashName } from '../image/name-hash.ts';
+
+const CACHE_SIZE = 1024;
+const CACHE_MASK = CACHE_SIZE - 1;
 
 export class DenialSearch {
   /** The query name's labels right to left, [length][bytes] each. */
   private readonly key = new Uint8Array(256);
   private readonly hash = new Uint8Array(20);
   private readonly sha1 = new Sha1();
+  private readonly cacheZones: (ZoneImage | null)[] = new Array(CACHE_SIZE).fill(null);
+  /** Per slot: the name's length (byte 0) and bytes; names are at most 255 bytes. */
+  private readonly cacheNames = new Uint8Array(CACHE_SIZE * 256);
+  private readonly cacheIds = new Uint32Array(CACHE_SIZE);
 
   /**
    * Fragment id of the NSEC covering the lowercased name whose labels start at
@@ -44,8 +52,32 @@ export class DenialSearch {
     return n === 0 ? 0 : u32[table + 1 + found * 3 + 2];
   }
 
-  /** Fragment id of the NSEC3 covering the hash of name[start, start+length) (lowercased). */
-  nsec3Covering(zone: ZoneImage, name: Uint8Array, start: number, length: number): number {
+  /**
+   * Fragment id of the NSEC3 covering the hash of name[start, start+length) (lowercased).
+   * Answers are cached per name (direct-mapped, preallocated): the same missing names come
+   * back, and each costs iterations + 1 SHA-1 computations.
+   */
+  nsec3Covering(
+    zone: ZoneImage, name: Uint8Array, start: number, length: number,
+    hash = hashName(name, start, start + length - 1),
+  ): number {
+    const slot = (hash & CACHE_MASK) >>> 0;
+    const at = slot * 256;
+    const cached = this.cacheNames;
+    if (this.cacheZones[slot] === zone && cached[at] === length) {
+      let i = 0;
+      while (i < length && cached[at + 1 + i] === name[start + i]) i++;
+      if (i === length) return this.cacheIds[slot];
+    }
+    const id = this.searchNsec3(zone, name, start, length);
+    this.cacheZones[slot] = zone;
+    cached[at] = length;
+    for (let i = 0; i < length; i++) cached[at + 1 + i] = name[start + i];
+    this.cacheIds[slot] = id;
+    return id;
+  }
+
+  private searchNsec3(zone: ZoneImage, name: Uint8Array, start: number, length: number): number {
     const u32 = zone.u32;
     const bytes = zone.bytes;
     const table = u32[H_NSEC3_TABLE] >>> 2;
