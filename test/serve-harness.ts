@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import dnsPacket from 'dns-packet';
+import { until } from './helpers/until.ts';
 
 export const BIN = path.resolve('bin/peregrine.js');
 
@@ -80,12 +81,8 @@ export async function healthz(httpPort: number): Promise<number | null> {
   }
 }
 
-export async function waitFor(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitFor(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  return until(cond, { what, timeoutMs, intervalMs: 50 });
 }
 
 export type Response = dnsPacket.DecodedPacket & { rcode?: string };

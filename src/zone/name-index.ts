@@ -27,6 +27,29 @@ function lowerEq(a: Uint8Array, ao: number, b: Uint8Array, bo: number, len: numb
   return true;
 }
 
+/**
+ * An open-addressing table (linear probing) twice the size: `slots[i]` is an entry (0 = empty)
+ * and `hashes[i]` its hash, whose low bits pick the first slot to try. Every entry is placed
+ * again by its hash in the new table.
+ */
+export function doubleSlots(
+  slots: Int32Array,
+  hashes: Int32Array,
+): { slots: Int32Array<ArrayBuffer>; hashes: Int32Array<ArrayBuffer> } {
+  const size = slots.length * 2;
+  const mask = size - 1;
+  const newSlots = new Int32Array(size);
+  const newHashes = new Int32Array(size);
+  for (let j = 0; j < slots.length; j++) {
+    if (slots[j] === 0) continue;
+    let i = hashes[j] & mask;
+    while (newSlots[i] !== 0) i = (i + 1) & mask;
+    newSlots[i] = slots[j];
+    newHashes[i] = hashes[j];
+  }
+  return { slots: newSlots, hashes: newHashes };
+}
+
 export class NameIndex {
   private slots = new Int32Array(1024); // id + 1; 0 = empty
   private slotHash = new Int32Array(1024);
@@ -41,38 +64,14 @@ export class NameIndex {
 
   /** Id of the name starting at `buf[off]` (ending at buf's end), or -1. */
   get(buf: Uint8Array, off = 0): number {
-    const len = buf.length - off;
-    const h = hashLower(buf, off, buf.length);
-    let i = h & this.mask;
-    for (;;) {
-      const s = this.slots[i];
-      if (s === 0) return -1;
-      if (this.slotHash[i] === h) {
-        const id = s - 1;
-        const b = this.bufs[id];
-        const o = this.offs[id];
-        if (b.length - o === len && lowerEq(b, o, buf, off, len)) return id;
-      }
-      i = (i + 1) & this.mask;
-    }
+    return this.slots[this.probe(buf, off, hashLower(buf, off, buf.length))] - 1;
   }
 
   /** Id of the name, adding it if absent. */
   add(buf: Uint8Array, off = 0): number {
-    const len = buf.length - off;
     const h = hashLower(buf, off, buf.length);
-    let i = h & this.mask;
-    for (;;) {
-      const s = this.slots[i];
-      if (s === 0) break;
-      if (this.slotHash[i] === h) {
-        const id = s - 1;
-        const b = this.bufs[id];
-        const o = this.offs[id];
-        if (b.length - o === len && lowerEq(b, o, buf, off, len)) return id;
-      }
-      i = (i + 1) & this.mask;
-    }
+    const i = this.probe(buf, off, h);
+    if (this.slots[i] !== 0) return this.slots[i] - 1;
     const id = this.bufs.length;
     this.bufs.push(buf);
     this.offs.push(off);
@@ -82,20 +81,24 @@ export class NameIndex {
     return id;
   }
 
-  private grow(): void {
-    const oldSlots = this.slots;
-    const oldHash = this.slotHash;
-    const size = oldSlots.length * 2;
-    this.slots = new Int32Array(size);
-    this.slotHash = new Int32Array(size);
-    this.mask = size - 1;
-    for (let j = 0; j < oldSlots.length; j++) {
-      const s = oldSlots[j];
-      if (s === 0) continue;
-      let i = oldHash[j] & this.mask;
-      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
-      this.slots[i] = s;
-      this.slotHash[i] = oldHash[j];
+  /** The slot of the name (hash `h`): the one that holds it, or the empty one where it would go. */
+  private probe(buf: Uint8Array, off: number, h: number): number {
+    const len = buf.length - off;
+    let i = h & this.mask;
+    for (;;) {
+      const s = this.slots[i];
+      if (s === 0) return i;
+      if (this.slotHash[i] === h) {
+        const b = this.bufs[s - 1];
+        const o = this.offs[s - 1];
+        if (b.length - o === len && lowerEq(b, o, buf, off, len)) return i;
+      }
+      i = (i + 1) & this.mask;
     }
+  }
+
+  private grow(): void {
+    ({ slots: this.slots, hashes: this.slotHash } = doubleSlots(this.slots, this.slotHash));
+    this.mask = this.slots.length - 1;
   }
 }

@@ -12,7 +12,7 @@ import { NameSyntaxError, ROOT, lowerName, nameEquals, parseName } from './name.
 import { CLASS_IN, TYPE_SOA, classFromText, classToText, typeFromText, typeToText } from './types.ts';
 import { Fields, MAX_TTL, RdataError, Writer, parseDuration } from './rdata/common.ts';
 import { encodeRdata, isDataType } from './rdata/index.ts';
-import { hashLower } from './name-index.ts';
+import { doubleSlots, hashLower } from './name-index.ts';
 
 export interface ParseOptions {
   /** Initial origin for relative names; also the zone apex if given. */
@@ -381,19 +381,8 @@ class ParseState {
   }
 
   private growDup(): void {
-    const oldSlots = this.dupSlots;
-    const oldHash = this.dupHash;
-    const size = oldSlots.length * 2;
-    this.dupSlots = new Int32Array(size);
-    this.dupHash = new Int32Array(size);
-    this.dupMask = size - 1;
-    for (let j = 0; j < oldSlots.length; j++) {
-      if (oldSlots[j] === 0) continue;
-      let i = oldHash[j] & this.dupMask;
-      while (this.dupSlots[i] !== 0) i = (i + 1) & this.dupMask;
-      this.dupSlots[i] = oldSlots[j];
-      this.dupHash[i] = oldHash[j];
-    }
+    ({ slots: this.dupSlots, hashes: this.dupHash } = doubleSlots(this.dupSlots, this.dupHash));
+    this.dupMask = this.dupSlots.length - 1;
   }
 
   private include(arg: string, origin: WireName | null, owner: WireName | null, file: string, line: number, depth: number, stack: string[]): void {

@@ -14,6 +14,7 @@ import { ZoneImage } from '../../src/image/zone-image.ts';
 import { lowerName, nameToText, parseName } from '../../src/zone/name.ts';
 import { parseZoneText } from '../../src/zone/parse-zone.ts';
 import type { Zone } from '../../src/zone/model.ts';
+import { seededRandom } from '../helpers/random.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'dnssec');
 
@@ -25,17 +26,6 @@ function parse(text: string, origin: string): Zone {
 
 function fixture(variant: string): Zone {
   return parse(readFileSync(path.join(FIXTURES, `dnssec.test.${variant}.signed.zone`), 'utf8'), 'dnssec.test.');
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A random label of 1..max bytes: letters, digits, '-', '*', '_', and bytes outside ASCII. */
@@ -86,7 +76,7 @@ function setup(zone: Zone, seed: number): Setup {
   const image = new ZoneImage(compile(zone).image);
   const tree = new ZoneTree(zone);
   const denial = new Denial(tree);
-  const rnd = rng(seed);
+  const rnd = seededRandom(seed);
   const existing = [...tree.nodes.values(), ...tree.nsec3Nodes.values()].map((n) => n.name);
   const names: Uint8Array[] = [...existing];
   for (const n of existing) {

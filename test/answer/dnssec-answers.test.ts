@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { compareCanonical, parseName } from '../../src/zone/name.ts';
 import type { AnswerEngine } from '../../src/answer/answer.ts';
 import { ask, engineFor, type Decoded } from '../helpers/engine.ts';
+import { base32hex } from '../helpers/base32hex.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'dnssec');
 const ORIGIN = 'dnssec.test.';
@@ -87,24 +88,6 @@ function expectNsecAt(res: Decoded, owner: string): Rec {
 }
 
 // --- NSEC3 ----------------------------------------------------------------------------------
-
-const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
-
-function base32hex(b: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const x of b) {
-    value = ((value << 8) | x) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32HEX[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32HEX[(value << (5 - bits)) & 31];
-  return out;
-}
 
 interface Nsec3Params {
   salt: string;

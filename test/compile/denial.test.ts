@@ -7,24 +7,7 @@ import { Denial, DENIAL_NONE, DENIAL_NSEC, DENIAL_NSEC3, nsec3Hash, type Nsec3En
 import { ZoneTree, type TreeNode } from '../../src/compile/zone-tree.ts';
 import { compareCanonical, nameToText, parseName } from '../../src/zone/name.ts';
 import { parseZoneText } from '../../src/zone/parse-zone.ts';
-
-const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
-
-function base32hex(b: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const x of b) {
-    value = ((value << 8) | x) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32HEX[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32HEX[(value << (5 - bits)) & 31];
-  return out;
-}
+import { base32hex } from '../helpers/base32hex.ts';
 
 const wire = (name: string) => parseName(name, null);
 

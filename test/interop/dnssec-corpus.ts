@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { EdnsOptions, QuerySpec } from './helpers/dns-client.ts';
 import type { CorpusCase } from './helpers/run.ts';
 import { REPO_ROOT, type ZoneContent } from './corpus.ts';
+import { seededRandom } from '../helpers/random.ts';
 
 export const DNSSEC_ORIGIN = 'dnssec.test.';
 export const DNSSEC_SOURCE = path.join(REPO_ROOT, 'test', 'fixtures', 'dnssec', 'dnssec.test.zone');
@@ -38,18 +39,6 @@ function ednsTag(e: EdnsOptions | false): string {
 export function dnsCase(transport: 'udp' | 'tcp', name: string, type: string, edns: EdnsOptions | false): CorpusCase {
   const q: QuerySpec = { name, type, edns };
   return { label: `${transport} ${ednsTag(edns)} ${name} IN ${type}`, transport, queries: [q] };
-}
-
-/** Deterministic pseudo-random generator (mulberry32), so a failing run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const LABEL_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789-';

@@ -10,55 +10,37 @@
 //
 // Run: npx vitest run --project interop test/interop/dnssec.test.ts
 //      (needs knotd, kdig, dnssec-keygen, dnssec-signzone, ldns-keygen, ldns-signzone)
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { REPO_ROOT, zoneContent } from './corpus.ts';
+import { zoneContent } from './corpus.ts';
 import {
   DNSSEC_ORIGIN, DNSSEC_SOURCE, DNSSEC_TYPES, ROOT_SIGNED, dnssecCorpus, nsec3Owners, rootCorpus,
   rootDelegations, zoneNames, type DnssecCorpus,
 } from './dnssec-corpus.ts';
-import { INTEROP_TSIG, axfr, startKnot, type KnotHandle } from './helpers/knotd.ts';
-import { startPeregrine, type PeregrineHandle } from './helpers/peregrine.ts';
+import { INTEROP_TSIG, axfr } from './helpers/knotd.ts';
 import { SIGNING_VARIANTS, signZone, type SignedZone } from './helpers/sign-zone.ts';
 import type { Normalized } from './helpers/compare.ts';
 import { readableDnssec } from './helpers/dnssec-render.ts';
 import { diffPatterns } from './helpers/diff-patterns.ts';
-import {
-  compareServers,
-  countQueries,
-  formatReport,
-  type AcceptedDifference,
-  type CorpusCase,
-  type QueryResult,
-} from './helpers/run.ts';
+import { countQueries, type AcceptedDifference, type CorpusCase, type QueryResult } from './helpers/run.ts';
+import { compareWithKnot, report, startBoth, type ReportOptions, type Servers } from './helpers/versus-knot.ts';
 
 /**
  * Differences from Knot that are accepted, each with its reason. Anything not listed here
  * fails the suite.
  */
-const ACCEPTED: AcceptedDifference[] = [];
-
-/** Listings longer than this go to the report file only (the error keeps the head). */
-const MAX_ERROR_CHARS = 200_000;
-
-interface Servers {
-  knot: KnotHandle;
-  peregrine: PeregrineHandle;
-}
-
-async function startBoth(origin: string, file: string, transferKey = true, timeoutMs = 30_000): Promise<Servers> {
-  const zones = [{ origin, file }];
-  const knot = await startKnot({ zones, transferKey: transferKey ? INTEROP_TSIG : undefined, timeoutMs });
-  try {
-    const peregrine = await startPeregrine({ root: REPO_ROOT, zones, timeoutMs });
-    return { knot, peregrine };
-  } catch (err) {
-    await knot.stop();
-    throw err;
-  }
-}
+const ACCEPTED: AcceptedDifference[] = [
+  {
+    label: /^udp edns512\+do ns\.secure\.dnssec\.test\. /,
+    field: 'additional',
+    reason:
+      'A query for a glue name below a cut (ns.secure, also an NS target of the cut) is answered ' +
+      'from the one referral template written for every name below that cut, where the NS target ' +
+      'equal to the query name compresses to "ns" + pointer (5 bytes) instead of a 2-byte pointer. ' +
+      "At 512 bytes Knot's response just fits the optional RRSIG(AAAA) of sibling glue; ours leaves " +
+      'it out (no TC: it is optional additional data). A template per glue name would match, but ' +
+      'tripled the image of the root zone (4.2 to 12.7 MB) for these 3 bytes.',
+  },
+];
 
 function summary(results: QueryResult[]): string {
   const byField = new Map<string, number>();
@@ -66,35 +48,19 @@ function summary(results: QueryResult[]): string {
   return [...byField].sort((a, b) => b[1] - a[1]).map(([f, n]) => `  ${f}: ${n}`).join('\n');
 }
 
-function run(s: Servers, cases: CorpusCase[]): Promise<QueryResult[]> {
-  return compareServers({ name: 'knotd', port: s.knot.port }, { name: 'peregrine', port: s.peregrine.port }, cases, ACCEPTED);
-}
+/**
+ * The listing starts with the differing fields and their patterns; RRSIG/NSEC/NSEC3/DNSKEY
+ * (compared as exact bytes) are shown in presentation format.
+ */
+const LISTING: ReportOptions = {
+  render: readableDnssec,
+  head: (results) => `differing fields (queries):\n${summary(results)}\n\n` +
+    `patterns:\n${diffPatterns(results, 'knotd', 'peregrine')}\n\n`,
+};
 
 /** Compare, log accepted differences, fail with the full listing (also written to a file). */
 async function compareAll(s: Servers, cases: CorpusCase[], reportName: string): Promise<QueryResult[]> {
-  return report(await run(s, cases), reportName);
-}
-
-function report(results: QueryResult[], reportName: string): QueryResult[] {
-  const accepted = results.filter((r) => r.accepted.length > 0);
-  if (accepted.length > 0) {
-    const byReason = new Map<string, number>();
-    for (const r of accepted) for (const a of r.accepted) byReason.set(a.reason, (byReason.get(a.reason) ?? 0) + 1);
-    const lines = [...byReason].map(([reason, n]) => `  ${n} x accepted: ${reason.slice(0, 100)}...`);
-    console.log(`${reportName}: ${accepted.length} queries with accepted differences\n${lines.join('\n')}`);
-  }
-  const bad = results.filter((r) => r.diffs.length > 0);
-  if (bad.length > 0) {
-    // RRSIG/NSEC/NSEC3/DNSKEY are compared as exact bytes and shown in presentation format.
-    const listing = readableDnssec(formatReport(results, 'knotd', 'peregrine'));
-    const head = `differing fields (queries):\n${summary(results)}\n\n` +
-      `patterns:\n${diffPatterns(results, 'knotd', 'peregrine')}\n\n`;
-    const file = path.join(tmpdir(), `peregrine-interop-${reportName}.txt`);
-    writeFileSync(file, `${head}${listing}\n`);
-    const shown = listing.length > MAX_ERROR_CHARS ? `${listing.slice(0, MAX_ERROR_CHARS)}\n... (cut; the rest is in the file)` : listing;
-    throw new Error(`${head}${shown}\n\n(the full listing is in ${file})`);
-  }
-  return results;
+  return report(await compareWithKnot(s, cases, ACCEPTED), reportName, LISTING);
 }
 
 function sectionRecords(n: Normalized, section: 'answer' | 'authority' | 'additional'): Array<{ type: string; text: string }> {
@@ -132,7 +98,7 @@ describe.each(SIGNING_VARIANTS.map((v) => [v.name, v] as const))('signed dnssec.
 
   beforeAll(async () => {
     signed = await signZone(DNSSEC_ORIGIN, DNSSEC_SOURCE, variant);
-    servers = await startBoth(DNSSEC_ORIGIN, signed.file);
+    servers = await startBoth([{ origin: DNSSEC_ORIGIN, file: signed.file }], { transferKey: INTEROP_TSIG, timeoutMs: 30_000 });
     const content = zoneContent(DNSSEC_ORIGIN, await axfr(servers.knot.port, DNSSEC_ORIGIN));
     corpus = dnssecCorpus(content);
     const owners = nsec3Owners(content);
@@ -167,10 +133,10 @@ describe.each(SIGNING_VARIANTS.map((v) => [v.name, v] as const))('signed dnssec.
 
   test('without DO: as Knot, and no DNSSEC records beyond what was asked for', async () => {
     const { s, c } = ready();
-    const results = await run(s, c.withoutDo);
+    const results = await compareWithKnot(s, c.withoutDo, ACCEPTED);
     const leaks = dnssecLeaks(results);
     expect(leaks, leaks.join('\n')).toEqual([]);
-    report(results, `dnssec-${name}-nodo`);
+    report(results, `dnssec-${name}-nodo`, LISTING);
   }, 180_000);
 });
 
@@ -178,7 +144,7 @@ describe('real signed root zone (root-2017082100-signed.zone)', () => {
   let servers: Servers | undefined;
 
   beforeAll(async () => {
-    servers = await startBoth('.', ROOT_SIGNED, false, 60_000);
+    servers = await startBoth([{ origin: '.', file: ROOT_SIGNED }], { timeoutMs: 60_000 });
   }, 120_000);
 
   afterAll(async () => {

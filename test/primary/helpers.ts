@@ -1,5 +1,6 @@
 // Shared helpers for the primary's tests.
 
+import type { Logger } from '../../src/primary/log.ts';
 import type { LoadedZone } from '../../src/primary/zone-loader.ts';
 
 /** A loaded zone with an empty image of `bytes` bytes (publisher and worker tests never read it). */
@@ -34,4 +35,19 @@ export function signedZoneText(serial: number, expires: { soa: Date; ns: Date; a
 @ IN NSEC ns1 NS SOA RRSIG NSEC DNSKEY
 ns1 IN A 192.0.2.1
 ${sig('@', 'SOA', expires.soa)}${sig('@', 'NS', expires.ns)}${sig('ns1', 'A', expires.a)}`;
+}
+
+/** One line logged through memoryLog(). */
+export interface Line {
+  level: string;
+  fields: Record<string, unknown>;
+  msg: string;
+}
+
+/** A Logger that keeps what is logged (info, warn, error, fatal) in `lines`. */
+export function memoryLog(): { log: Logger; lines: Line[] } {
+  const lines: Line[] = [];
+  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, fields, msg });
+  const log = { info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal') } as unknown as Logger;
+  return { log, lines };
 }

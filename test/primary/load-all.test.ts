@@ -5,23 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/primary/log.ts';
 import { loadAll } from '../../src/primary/serve.ts';
 import { ZoneRegistry } from '../../src/primary/zone-registry.ts';
-import { signedZoneText } from './helpers.ts';
-
-interface Line {
-  level: string;
-  fields: Record<string, unknown>;
-  msg: string;
-}
-
-function memoryLog(): { log: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, fields, msg });
-  const log = { info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal') } as unknown as Logger;
-  return { log, lines };
-}
+import { memoryLog, signedZoneText } from './helpers.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'peregrine-load-all-'));
 function zoneFile(name: string, text: string): string {

@@ -1,25 +1,12 @@
 // WorkerPool and Publisher together: start, publish with acks, restart a crashed worker, stop.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/primary/log.ts';
 import { Publisher } from '../../src/primary/publisher.ts';
 import { WorkerPool } from '../../src/primary/workers.ts';
-import { fakeZone } from './helpers.ts';
+import { fakeZone, memoryLog } from './helpers.ts';
+import { until } from '../helpers/until.ts';
 
 const SCRIPT = new URL('./fixtures/scripted-worker.ts', import.meta.url);
-
-interface Line {
-  level: string;
-  fields: Record<string, unknown>;
-  msg: string;
-}
-
-function memoryLog(): { log: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, fields, msg });
-  const log = { info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal') } as unknown as Logger;
-  return { log, lines };
-}
 
 const zone = fakeZone;
 
@@ -47,14 +34,6 @@ function pool(count: number, port = 8053) {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   return Promise.race([promise, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
-}
-
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('WorkerPool with Publisher', () => {

@@ -4,6 +4,7 @@ import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenUdp, syncLookup, type UdpListener } from '../../src/transport/udp.ts';
 import { echoEngine, expectedReply, fakeQuery, type FakeEngine } from './fake-engine.ts';
+import { until } from '../helpers/until.ts';
 
 const listeners: UdpListener[] = [];
 const sockets: dgram.Socket[] = [];
@@ -36,14 +37,6 @@ function client(type: 'udp4' | 'udp6' = 'udp4'): { socket: dgram.Socket; replies
   return { socket, replies };
 }
 
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('listenUdp', () => {
   it('answers a datagram to its sender, telling the engine it is not TCP', async () => {
     const engine = echoEngine();
@@ -51,7 +44,7 @@ describe('listenUdp', () => {
     const { socket, replies } = client();
     const q = fakeQuery(0xbeef);
     socket.send(q, port, '127.0.0.1');
-    await until(() => replies.length === 1);
+    await until(() => replies.length === 1, { timeoutMs: 3000 });
     expect(replies[0]).toEqual(expectedReply(q));
     expect(engine.tcpFlags).toEqual([false]);
   });
@@ -62,7 +55,7 @@ describe('listenUdp', () => {
     const { socket, replies } = client('udp6');
     const q = fakeQuery(0x6666);
     socket.send(q, port, '::1');
-    await until(() => replies.length === 1);
+    await until(() => replies.length === 1, { timeoutMs: 3000 });
     expect(replies[0]).toEqual(expectedReply(q));
   });
 
@@ -80,7 +73,7 @@ describe('listenUdp', () => {
       // Waves, so the socket's receive buffer does not overflow; loopback may still drop a
       // few, and every answer that does arrive must be the right one.
       const want = Math.floor((round + 1) * perRound * 0.9);
-      await until(() => clients.every((c) => c.replies.length >= want), 5000);
+      await until(() => clients.every((c) => c.replies.length >= want), { timeoutMs: 5000 });
     }
     await new Promise((r) => setTimeout(r, 100));
     clients.forEach((c, k) => {
@@ -101,7 +94,7 @@ describe('listenUdp', () => {
     socket.send(dropped, port, '127.0.0.1');
     const q = fakeQuery(2);
     socket.send(q, port, '127.0.0.1');
-    await until(() => replies.length === 1);
+    await until(() => replies.length === 1, { timeoutMs: 3000 });
     await new Promise((r) => setTimeout(r, 50));
     expect(replies).toEqual([expectedReply(q)]);
     expect(engine.calls).toBe(2);
@@ -122,10 +115,10 @@ describe('listenUdp', () => {
     const { listener, port } = await start(engine, '127.0.0.1', { onEngineError: (e: unknown) => seen.push(e) });
     const { socket, replies } = client();
     socket.send(fakeQuery(1), port, '127.0.0.1');
-    await until(() => seen.length === 1);
+    await until(() => seen.length === 1, { timeoutMs: 3000 });
     const q = fakeQuery(2);
     socket.send(q, port, '127.0.0.1');
-    await until(() => replies.length === 1);
+    await until(() => replies.length === 1, { timeoutMs: 3000 });
     expect(replies[0]).toEqual(expectedReply(q));
     expect(listener.counters.engineErrors).toBe(1);
   });
@@ -154,7 +147,7 @@ describe('syncLookup', () => {
     const buf = Buffer.from('original');
     sender.send(buf, 0, buf.length, receiver.socket.address().port, '127.0.0.1');
     buf.write('CHANGED!');
-    await until(() => receiver.replies.length === 1);
+    await until(() => receiver.replies.length === 1, { timeoutMs: 3000 });
     return receiver.replies[0];
   }
 

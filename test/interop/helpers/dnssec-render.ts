@@ -3,6 +3,7 @@
 // next name included); this turns those into presentation format for humans, after the
 // comparison. Only the listing text changes.
 import { typeName } from './wire.ts';
+import { base32hex } from '../../helpers/base32hex.ts';
 
 function readName(b: Buffer, at: number): { name: string; end: number } {
   const labels: string[] = [];
@@ -34,24 +35,6 @@ function typeBitmaps(b: Buffer, at: number): string[] {
 
 function time(b: Buffer, at: number): string {
   return new Date(b.readUInt32BE(at) * 1000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
-
-const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
-
-function base32hex(b: Buffer): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const x of b) {
-    value = (value << 8) | x;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32HEX[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32HEX[(value << (5 - bits)) & 31];
-  return out;
 }
 
 /** Presentation format of one DNSSEC RDATA given as bytes; null if it cannot be read. */

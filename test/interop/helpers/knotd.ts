@@ -1,10 +1,10 @@
 // Start a throwaway knotd (Knot DNS) on 127.0.0.1 serving the given zone files.
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.ts';
-import { absolute, answersSoa, spawnServer, waitUntil, type ServerHandle } from './process.ts';
+import { absolute, spawnServer, zonesReady, type ServerHandle } from './process.ts';
 
 export interface ZoneFile {
   /** Zone origin, with or without the trailing dot. */
@@ -127,25 +127,14 @@ export async function startKnot(opts: KnotOptions): Promise<KnotHandle> {
   // knotd stays in the foreground unless -d is given; -s keeps the control socket
   // inside the temp dir.
   const proc = spawnServer('knotd', ['-c', config, '-s', path.join(dir, 'knot.sock')], { cwd: dir });
-  const cleanup = async () => {
-    await proc.stop();
-    if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    for (const z of opts.zones) {
-      await waitUntil(`knotd zone ${absolute(z.origin)}`, proc, () => answersSoa(port, absolute(z.origin)), opts.timeoutMs);
-    }
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
+  const stop = await zonesReady('knotd', proc, port, dir, opts);
   return {
     name: 'knotd',
     port,
     dir,
     config,
     output: proc.output,
-    stop: cleanup,
+    stop,
   };
 }
 

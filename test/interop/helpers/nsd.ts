@@ -1,11 +1,11 @@
 // Start a throwaway NSD on 127.0.0.1. Used by the harness self-test (a second,
 // independent implementation that differs from Knot in known ways, so the diff
 // machinery is shown to catch real differences).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.ts';
-import { absolute, answersSoa, spawnServer, waitUntil, type ServerHandle } from './process.ts';
+import { absolute, spawnServer, zonesReady, type ServerHandle } from './process.ts';
 import { TEST_IDENTITY, TEST_VERSION, type ZoneFile } from './knotd.ts';
 
 export interface NsdOptions {
@@ -46,17 +46,6 @@ export async function startNsd(opts: NsdOptions): Promise<ServerHandle & { dir: 
   const conf = path.join(dir, 'nsd.conf');
   await writeFile(conf, lines.join('\n') + '\n');
   const proc = spawnServer('nsd', ['-d', '-c', conf], { cwd: dir });
-  const cleanup = async () => {
-    await proc.stop();
-    if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    for (const z of opts.zones) {
-      await waitUntil(`nsd zone ${absolute(z.origin)}`, proc, () => answersSoa(port, absolute(z.origin)), opts.timeoutMs);
-    }
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
-  return { name: 'nsd', port, dir, output: proc.output, stop: cleanup };
+  const stop = await zonesReady('nsd', proc, port, dir, opts);
+  return { name: 'nsd', port, dir, output: proc.output, stop };
 }

@@ -1,6 +1,7 @@
 // Child-process plumbing shared by the server helpers (knotd, nsd, peregrine):
 // spawn, capture output, wait for readiness, stop with SIGTERM.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { buildQuery, udpQuery } from './dns-client.ts';
 import dnsPacket from 'dns-packet';
 
@@ -87,6 +88,33 @@ export async function waitUntil(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`${what}: not ready after ${timeoutMs} ms (last error: ${lastErr || 'none'}). Output:\n${proc.output()}`);
+}
+
+/**
+ * Wait until a server that runs in its own temp dir `dir` answers the SOA of every zone, and
+ * give its stop(): SIGTERM, then remove `dir` unless `keepDir`. If the server does not get
+ * ready, it is stopped that way and the error thrown.
+ */
+export async function zonesReady(
+  name: string,
+  proc: Spawned,
+  port: number,
+  dir: string,
+  opts: { zones: Array<{ origin: string }>; keepDir?: boolean; timeoutMs?: number },
+): Promise<() => Promise<void>> {
+  const stop = async () => {
+    await proc.stop();
+    if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const z of opts.zones) {
+      await waitUntil(`${name} zone ${absolute(z.origin)}`, proc, () => answersSoa(port, absolute(z.origin)), opts.timeoutMs);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return stop;
 }
 
 /** True once the server answers an SOA query for `origin` authoritatively with the SOA. */
