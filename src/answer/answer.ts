@@ -134,6 +134,11 @@ export class AnswerEngine {
     return this.zones.length;
   }
 
+  /** QTYPE of the last query answered (0 when it had no readable question), for counters. */
+  get lastQtype(): number {
+    return this.query.hasQuestion ? this.query.qtype : 0;
+  }
+
   /**
    * Answer one query. `out` must hold 65535 bytes. Returns the response length, or 0 when the
    * packet is dropped. Never throws on any input.
