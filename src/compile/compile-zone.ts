@@ -39,10 +39,13 @@ interface NodePlan {
   proofs: NodeProofs;
 }
 
-const VARIANTS = [false, true];
-
 function planNode(node: TreeNode, f: TemplateFactory): NodePlan {
-  const both = (make: (dnssec: boolean) => Group) => VARIANTS.map(make);
+  // An unsigned zone's answers are the same with and without DO: one group serves both.
+  const signed = f.denial.signed;
+  const both = (make: (dnssec: boolean) => Group): Group[] => {
+    const plain = make(false);
+    return [plain, signed ? make(true) : plain];
+  };
   const wildcard = node.name[0] === 1 && node.name[1] === 0x2a;
   const cut = node.isCut ? node : node.occludedBy?.isCut ? node.occludedBy : null;
   const plan: NodePlan = {
@@ -82,8 +85,10 @@ function planNode(node: TreeNode, f: TemplateFactory): NodePlan {
       }
     }
   }
-  if (node.rrsets.size > 0) {
-    plan.any = both((d) => f.any(node, d));
+  const anyType = f.anyType(node);
+  if (anyType !== undefined) {
+    // RFC 8482 minimal ANY is the answer for one of the node's types: share its templates.
+    plan.any = plan.types.find((t) => t.qtype === anyType)!.groups;
   }
   const dname = node.rrsets.get(TYPE_DNAME);
   if (dname) {
@@ -94,18 +99,53 @@ function planNode(node: TreeNode, f: TemplateFactory): NodePlan {
   return plan;
 }
 
-/** Appends 4-aligned chunks and hands out their offsets. */
+/** One growing buffer the image is written into, 4-aligned pieces, handing out offsets. */
 class ImageBuilder {
-  readonly chunks: Uint8Array[] = [];
+  private bytes = new Uint8Array(1 << 20);
+  private u32 = new Uint32Array(this.bytes.buffer);
   length = HEADER_WORDS * 4;
-  add(bytes: Uint8Array): number {
+
+  private reserve(n: number): number {
     const at = this.length;
-    this.chunks.push(bytes);
-    this.length += (bytes.length + 3) & ~3;
+    const end = at + ((n + 3) & ~3);
+    if (end > this.bytes.length) {
+      let size = this.bytes.length * 2;
+      while (size < end) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.bytes.subarray(0, this.length));
+      this.bytes = next;
+      this.u32 = new Uint32Array(next.buffer);
+    }
+    this.length = end;
     return at;
   }
-  words(values: number[]): number {
-    return this.add(new Uint8Array(Uint32Array.from(values).buffer));
+
+  add(bytes: Uint8Array): number {
+    const at = this.reserve(bytes.length);
+    this.bytes.set(bytes, at);
+    return at;
+  }
+
+  /** Room for `count` u32 words; write them with word(). */
+  words(count: number): number {
+    return this.reserve(count * 4);
+  }
+
+  word(at: number, index: number, value: number): void {
+    this.u32[(at >>> 2) + index] = value;
+  }
+
+  list(values: number[]): number {
+    const at = this.words(values.length);
+    for (let i = 0; i < values.length; i++) this.word(at, i, values[i]);
+    return at;
+  }
+
+  /** The image: the bytes written, in shared memory. */
+  finish(): SharedArrayBuffer {
+    const image = new SharedArrayBuffer(this.length);
+    new Uint8Array(image).set(this.bytes.subarray(0, this.length));
+    return image;
   }
 }
 
@@ -123,7 +163,9 @@ export function compile(zone: Zone): CompiledZone {
     let at = groupOffsets.get(group);
     if (at === undefined) {
       const templates = group.map((t) => b.add(t));
-      at = b.words([templates.length, ...templates]);
+      at = b.words(templates.length + 1);
+      b.word(at, 0, templates.length);
+      for (let i = 0; i < templates.length; i++) b.word(at, i + 1, templates[i]);
       groupOffsets.set(group, at);
     }
     return at;
@@ -140,11 +182,15 @@ export function compile(zone: Zone): CompiledZone {
       }
       throw e;
     }
-    const table = [plan.types.length];
-    for (const t of plan.types) table.push(t.qtype, groupAt(t.groups[0]), groupAt(t.groups[1]));
-    const typesAt = b.words(table);
+    const typesAt = b.words(1 + plan.types.length * 3);
+    b.word(typesAt, 0, plan.types.length);
+    plan.types.forEach((t, i) => {
+      b.word(typesAt, 1 + i * 3, t.qtype);
+      b.word(typesAt, 2 + i * 3, groupAt(t.groups[0]));
+      b.word(typesAt, 3 + i * 3, groupAt(t.groups[1]));
+    });
     const dnameAt = plan.dname
-      ? b.words([plan.dname.ttl, b.add(plan.dname.target), plan.dname.target.length])
+      ? b.list([plan.dname.ttl, b.add(plan.dname.target), plan.dname.target.length])
       : 0;
     let flags = 0;
     if (!node.isCut && !node.occludedBy) flags |= NODE_AUTH;
@@ -152,22 +198,22 @@ export function compile(zone: Zone): CompiledZone {
     if (node.isCut) flags |= NODE_CUT;
     if (node.occludedBy) flags |= NODE_OCCLUDED;
     if (node.isEnt) flags |= NODE_ENT;
-    const rec = records.subarray(node.index * NODE_WORDS, (node.index + 1) * NODE_WORDS);
-    rec[N_NAME] = nameOffsets[node.index];
-    rec[N_NAMELEN] = node.name.length | (flags << 16);
-    rec[N_HASH] = hashName(node.name, 0, node.name.length - 1);
-    rec[N_TYPES] = typesAt;
-    rec[N_DEFAULT] = groupAt(plan.defaultGroup[0]);
-    rec[N_DEFAULT_DO] = groupAt(plan.defaultGroup[1]);
-    rec[N_ANY] = groupAt(plan.any[0]);
-    rec[N_ANY_DO] = groupAt(plan.any[1]);
-    rec[N_BELOW] = groupAt(plan.below[0]);
-    rec[N_BELOW_DO] = groupAt(plan.below[1]);
-    rec[N_WILDCARD] = node.wildcard ? node.wildcard.index + 1 : 0;
-    rec[N_DNAME] = dnameAt;
-    rec[N_PROOF] = plan.proofs.proof;
-    rec[N_PROOF2] = plan.proofs.proof2;
-    rec[N_WILD_PROOF] = plan.proofs.wildcard;
+    const r = node.index * NODE_WORDS;
+    records[r + N_NAME] = nameOffsets[node.index];
+    records[r + N_NAMELEN] = node.name.length | (flags << 16);
+    records[r + N_HASH] = hashName(node.name, 0, node.name.length - 1);
+    records[r + N_TYPES] = typesAt;
+    records[r + N_DEFAULT] = groupAt(plan.defaultGroup[0]);
+    records[r + N_DEFAULT_DO] = groupAt(plan.defaultGroup[1]);
+    records[r + N_ANY] = groupAt(plan.any[0]);
+    records[r + N_ANY_DO] = groupAt(plan.any[1]);
+    records[r + N_BELOW] = groupAt(plan.below[0]);
+    records[r + N_BELOW_DO] = groupAt(plan.below[1]);
+    records[r + N_WILDCARD] = node.wildcard ? node.wildcard.index + 1 : 0;
+    records[r + N_DNAME] = dnameAt;
+    records[r + N_PROOF] = plan.proofs.proof;
+    records[r + N_PROOF2] = plan.proofs.proof2;
+    records[r + N_WILD_PROOF] = plan.proofs.wildcard;
   }
   const nodesAt = b.add(new Uint8Array(records.buffer));
   const denialAt = writeDenialTables(b, denial, factory);
@@ -184,13 +230,7 @@ export function compile(zone: Zone): CompiledZone {
 
   const total = b.length;
   if (total > 0x7fffffff) throw new ImageLimitError(`image of ${total} bytes is too large`, origin);
-  const image = new SharedArrayBuffer(total);
-  const bytes = new Uint8Array(image);
-  let at = HEADER_WORDS * 4;
-  for (const chunk of b.chunks) {
-    bytes.set(chunk, at);
-    at += (chunk.length + 3) & ~3;
-  }
+  const image = b.finish();
   const soa = tree.soa.rdatas[0];
   const m = nameLength(soa, 0);
   const r = nameLength(soa, m);
@@ -233,20 +273,20 @@ function writeDenialTables(b: ImageBuilder, denial: Denial, f: TemplateFactory):
   if (!denial.signed) return { fragments: 0, nsec: 0, nsec3: 0 };
   if (denial.mode === DENIAL_NSEC) {
     const chain = denial.nsecChain;
-    const fragments = b.words([chain.length, ...chain.map((n) => b.add(f.fragment(n, TYPE_NSEC)))]);
+    const fragments = b.list([chain.length, ...chain.map((n) => b.add(f.fragment(n, TYPE_NSEC)))]);
     const entries: number[] = [chain.length];
     chain.forEach((n, i) => {
       const key = reversedLabels(n.name);
       entries.push(b.add(key), key.length, i + 1);
     });
-    return { fragments, nsec: b.words(entries), nsec3: 0 };
+    return { fragments, nsec: b.list(entries), nsec3: 0 };
   }
   const chain = denial.nsec3Chain;
-  const fragments = b.words([chain.length, ...chain.map((e) => b.add(f.fragment(e.node, TYPE_NSEC3)))]);
+  const fragments = b.list([chain.length, ...chain.map((e) => b.add(f.fragment(e.node, TYPE_NSEC3)))]);
   const salt = denial.params.salt;
   const entries: number[] = [chain.length, denial.params.iterations, b.add(salt), salt.length];
   chain.forEach((e, i) => entries.push(b.add(e.hash), i + 1));
-  return { fragments, nsec: 0, nsec3: b.words(entries) };
+  return { fragments, nsec: 0, nsec3: b.list(entries) };
 }
 
 /** The image alone, for callers that need nothing else. */

@@ -65,7 +65,7 @@ function labelOffsets(name: Uint8Array): number[] {
  * owners at where the same name was written before (compression hints).
  */
 class MessageWriter {
-  msg = new Uint8Array(1024);
+  msg = new Uint8Array(320);
   len: number;
   readonly bodyBase: number;
   readonly pointers: number[] = [];

@@ -420,16 +420,11 @@ export class TemplateFactory {
   }
 
   /**
-   * RFC 8482 §4.1: one RRset answers ANY, over UDP and TCP alike, with its additional records
-   * (as Knot does: the lowest type code, never RRSIG or NSEC).
+   * RFC 8482 §4.1: the type whose RRset answers ANY, over UDP and TCP alike, with its
+   * additional records (as Knot does: the lowest type code, never RRSIG or NSEC).
    */
-  any(node: TreeNode, dnssec: boolean): Group {
-    const set = pickMinimalAny(node);
-    if (!set) return this.nodata(dnssec, isWildcard(node));
-    return [this.write({
-      nominal: node.name, belowMode: isWildcard(node), rcode: RCODE_NOERROR, aa: true,
-      proof: isWildcard(node) ? this.expansionProof(dnssec) : 0,
-    }, [this.withSig(node, set, SECTION_ANSWER, true, dnssec), this.additionals([set], dnssec)])];
+  anyType(node: TreeNode): number | undefined {
+    return pickMinimalAny(node)?.type;
   }
 
   /** The DNAME RRset for names below `node`; the worker appends the synthesized CNAME. */
