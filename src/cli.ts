@@ -1,7 +1,7 @@
 // Command-line entry point: `peregrine serve` and `peregrine check`, their arguments and exit codes.
 
-import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { readConfigFile } from './config/config-file.ts';
 import {
   DEFAULT_DRAIN_SECONDS,
   DEFAULT_HTTP,
@@ -9,15 +9,16 @@ import {
   DEFAULT_MAX_UDP_PAYLOAD,
   DEFAULT_TCP_IDLE_SECONDS,
   DEFAULT_TCP_MAX_CONNECTIONS,
-  checkDistinct,
   parseHostPort,
   parseInteger,
   parseSeconds,
   parseZoneSpec,
+  resolveServeOptions,
   type ServeOptions,
+  type ServeSettings,
 } from './config/serve-options.ts';
 import { formatDuration, parseDuration } from './config/duration.ts';
-import { ConfigError, PeregrineError, ZoneDataError } from './errors.ts';
+import { ConfigError, ConfigFileError, PeregrineError, ZoneDataError } from './errors.ts';
 import { readZone } from './primary/zone-reader.ts';
 import { VERSION } from './version.ts';
 import {
@@ -43,18 +44,22 @@ const processOutput: Output = {
 };
 
 const USAGE = `usage:
-  peregrine serve [--zone FILE | --zone ORIGIN=FILE]... [--zone-dir DIR]...
+  peregrine serve [--config FILE] [--zone FILE | --zone ORIGIN=FILE]... [--zone-dir DIR]...
                   [--listen HOST:PORT]... [--workers N] [--http HOST:PORT]
                   [--drain SECONDS] [--max-udp-size N] [--identity STR]
                   [--version-string STR] [--no-chaos]
                   [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
+                  [--expiry-warning DURATION]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine --version
 
 serve defaults: --listen ${DEFAULT_LISTEN} --http ${DEFAULT_HTTP} --workers <CPUs>
   --drain ${DEFAULT_DRAIN_SECONDS} --max-udp-size ${DEFAULT_MAX_UDP_PAYLOAD} --identity <hostname>
   --tcp-idle-timeout ${DEFAULT_TCP_IDLE_SECONDS} --tcp-max-connections ${DEFAULT_TCP_MAX_CONNECTIONS}
-check warns of RRSIGs expired or expiring within --expiry-warning (default 7d; seconds,
+--config FILE: YAML with the same settings (examples/peregrine.yaml); a flag given wins over the file.
+Zone files are watched: an edit is served within a second, a broken one is logged and the last
+  good version keeps serving. SIGHUP reloads every zone.
+check and serve warn of RRSIGs expired or expiring within --expiry-warning (default 7d; seconds,
   or units w d h m s as in 14d, 12h); warnings do not change the exit code.
 A zone's origin is ORIGIN if given, else the file's $ORIGIN, else its file name without .zone.
 IPv6 listen addresses are written in brackets: [::1]:8053.
@@ -73,8 +78,9 @@ const SERVE_ARGS = {
   'no-chaos': { type: 'boolean' },
   'tcp-idle-timeout': { type: 'string' },
   'tcp-max-connections': { type: 'string' },
-  // In the command-line contract, not built yet: accepted by the parser so the error says so.
+  'expiry-warning': { type: 'string' },
   config: { type: 'string' },
+  // In the command-line contract, not built yet: accepted by the parser so the error says so.
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -108,6 +114,11 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         throw new ConfigError(`unknown command '${command}'`);
     }
   } catch (err) {
+    if (err instanceof ConfigFileError) {
+      // The command line is fine; the file is not. Its problems say where, the usage would not help.
+      io.err(err.lines().map((line) => `peregrine: ${line}\n`).join(''));
+      return EXIT_USAGE;
+    }
     if (err instanceof ConfigError || isParseArgsError(err)) {
       io.err(`peregrine: ${(err as Error).message}\n${USAGE}`);
       return EXIT_USAGE;
@@ -195,9 +206,8 @@ async function runServe(argv: string[], io: Output): Promise<number> {
     return EXIT_OK;
   }
   if (positionals.length > 0) throw new ConfigError(`serve: unexpected argument '${positionals[0]}' (zones are given with --zone FILE)`);
-  if (values.config !== undefined) throw new ConfigError('serve: --config is not implemented yet');
   if (values.tinydns !== undefined) throw new ConfigError('serve: --tinydns is not implemented yet');
-  const options = serveOptions(values);
+  const options = serveOptions(values, values.config === undefined ? {} : readConfigFile(values.config));
   // Loaded on demand: `check` should not pay for worker and HTTP modules.
   const { serve } = await import('./primary/serve.ts');
   return serve(options);
@@ -208,44 +218,28 @@ function parseServeArgs(argv: string[]) {
 }
 type ServeValues = ReturnType<typeof parseServeArgs>['values'];
 
-/** Command-line values to validated settings; throws ConfigError on the first bad one. */
-export function serveOptions(values: ServeValues): ServeOptions {
-  const zones = (values.zone ?? []).map(parseZoneSpec);
-  const zoneDirs = values['zone-dir'] ?? [];
-  if (zones.length === 0 && zoneDirs.length === 0) {
-    throw new ConfigError('serve: nothing to serve; give --zone FILE or --zone-dir DIR');
-  }
-  const listen = (values.listen ?? [DEFAULT_LISTEN]).map((t) => parseHostPort(t, '--listen'));
-  checkDistinct(listen);
-  const noChaos = values['no-chaos'] === true;
-  const identity = values.identity ?? os.hostname();
-  const versionBind = values['version-string'] ?? `Peregrine ${VERSION}`;
+/** Command-line values over the config file's settings (if any), defaults for the rest; throws ConfigError. */
+export function serveOptions(values: ServeValues, fromFile: ServeSettings = {}): ServeOptions {
+  return resolveServeOptions(fromFile, flagSettings(values));
+}
+
+/** The settings the command line states, validated; a flag not given is undefined. */
+export function flagSettings(values: ServeValues): ServeSettings {
+  const given = <T>(text: string | undefined, read: (text: string) => T): T | undefined =>
+    text === undefined ? undefined : read(text);
   return {
-    zones,
-    zoneDirs,
-    listen,
-    workers: values.workers === undefined ? os.availableParallelism() : parseInteger(values.workers, '--workers', 1, 1024),
-    http: parseHostPort(values.http ?? DEFAULT_HTTP, '--http', true),
-    drainSeconds: values.drain === undefined ? DEFAULT_DRAIN_SECONDS : parseSeconds(values.drain, '--drain'),
-    maxUdpPayload:
-      values['max-udp-size'] === undefined
-        ? DEFAULT_MAX_UDP_PAYLOAD
-        : parseInteger(values['max-udp-size'], '--max-udp-size', 512, 65535),
-    chaos: {
-      idServer: noChaos ? null : identity,
-      hostnameBind: noChaos ? null : identity,
-      versionBind: noChaos ? null : versionBind,
-    },
-    tcp: {
-      idleTimeoutMs:
-        1000 *
-        (values['tcp-idle-timeout'] === undefined
-          ? DEFAULT_TCP_IDLE_SECONDS
-          : parseSeconds(values['tcp-idle-timeout'], '--tcp-idle-timeout')),
-      maxConnections:
-        values['tcp-max-connections'] === undefined
-          ? DEFAULT_TCP_MAX_CONNECTIONS
-          : parseInteger(values['tcp-max-connections'], '--tcp-max-connections', 1, 1_000_000),
-    },
+    zones: values.zone?.map(parseZoneSpec),
+    zoneDirs: values['zone-dir'],
+    listen: values.listen?.map((t) => parseHostPort(t, '--listen')),
+    workers: given(values.workers, (t) => parseInteger(t, '--workers', 1, 1024)),
+    http: given(values.http, (t) => parseHostPort(t, '--http', true)),
+    drainSeconds: given(values.drain, (t) => parseSeconds(t, '--drain')),
+    maxUdpPayload: given(values['max-udp-size'], (t) => parseInteger(t, '--max-udp-size', 512, 65535)),
+    identity: values.identity,
+    versionString: values['version-string'],
+    chaos: values['no-chaos'] === true ? false : undefined,
+    tcpIdleTimeoutSeconds: given(values['tcp-idle-timeout'], (t) => parseSeconds(t, '--tcp-idle-timeout')),
+    tcpMaxConnections: given(values['tcp-max-connections'], (t) => parseInteger(t, '--tcp-max-connections', 1, 1_000_000)),
+    expiryWarningSeconds: given(values['expiry-warning'], (t) => parseDuration(t, '--expiry-warning')),
   };
 }

@@ -38,6 +38,19 @@ export class ConfigError extends PeregrineError {
   }
 }
 
+/** A config file with problems: each one a ConfigError with the file and line it is on. */
+export class ConfigFileError extends ConfigError {
+  readonly problems: ConfigError[];
+  constructor(file: string, problems: ConfigError[]) {
+    super(`${file}: ${problems.length} problem(s)`, { file });
+    this.problems = problems;
+  }
+  /** One `FILE:LINE: message` line per problem (`FILE: message` for the file as a whole). */
+  lines(): string[] {
+    return this.problems.map((p) => `${p.context.file}${p.context.line ? `:${p.context.line}` : ''}: ${p.message}`);
+  }
+}
+
 /** A compiled image that does not fit the image format (too large for its offsets). */
 export class ImageLimitError extends PeregrineError {
   constructor(message: string, zone: string) {
@@ -50,3 +63,9 @@ export class ImageLimitError extends PeregrineError {
 export const WARN_SIGNATURES_EXPIRED = 'PGN_WARN_SIGNATURES_EXPIRED';
 /** A zone loaded with RRSIGs that expire within the warning window (default 7 days). */
 export const WARN_SIGNATURES_EXPIRING = 'PGN_WARN_SIGNATURES_EXPIRING';
+/** A zone file given with --zone is gone: the version loaded before keeps serving. */
+export const WARN_ZONE_FILE_MISSING = 'PGN_WARN_ZONE_FILE_MISSING';
+/** A zone file left a --zone-dir directory: its zone is no longer served. */
+export const WARN_ZONE_REMOVED = 'PGN_WARN_ZONE_REMOVED';
+/** A directory holding zone files cannot be watched: edits there need SIGHUP. */
+export const WARN_WATCH = 'PGN_WARN_WATCH';

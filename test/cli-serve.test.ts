@@ -121,6 +121,27 @@ describe('peregrine serve', () => {
     expect(await s.exited).toBe(0);
   });
 
+  it('serves with the example config file, flags overriding its keys', async () => {
+    const dnsPort = await freePort();
+    const httpPort = await freePort();
+    const s = serve([
+      '--config', 'examples/peregrine.yaml',
+      '--listen', `127.0.0.1:${dnsPort}`,
+      '--http', `127.0.0.1:${httpPort}`,
+      '--workers', '1',
+      '--drain', '0',
+    ]);
+    await waitHealth(s, httpPort, 200);
+    // zones (localhost, shop.example) plus zone-dir (the third example zone, the others once).
+    expect(s.logs.filter((l) => l.event === 'zone_loaded').map((l) => l.zone)).toEqual(['localhost.', 'shop.example.', '0.0.127.in-addr.arpa.']);
+    expect(s.logs.find((l) => l.event === 'serving')).toMatchObject({ zones: 3, workers: 1 });
+    expectLocalhostA(await udpQuery(dnsPort, query('localhost', 'A', 11)), 11);
+    const id = await udpQuery(dnsPort, { type: 'query', id: 12, questions: [{ type: 'TXT', name: 'id.server', class: 'CH' }] });
+    expect(id.answers?.map((a) => ('data' in a ? String(a.data) : null))).toEqual(['ns1.example.net']);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  });
+
   it('exits 1 when it cannot listen', async () => {
     // A plain TCP listener (no SO_REUSEPORT) makes the workers' bind fail.
     const holder = net.createServer();
@@ -158,7 +179,7 @@ describe('peregrine serve: command line', () => {
     [['--zone', '=x.zone'], /ORIGIN=FILE/],
     [['--zone', 'x.zone', 'extra'], /unexpected argument/],
     [['--zone', 'x.zone', '--bogus'], /bogus/],
-    [['--zone', 'x.zone', '--config', 'c.yaml'], /not implemented/],
+    [['--zone', 'x.zone', '--tinydns', 'data'], /not implemented/],
   ])('rejects %j with exit 2', async (argv, message) => {
     const r = await run(...(argv as string[]));
     expect(r.code).toBe(2);

@@ -33,8 +33,9 @@ export interface Server {
   exited: Promise<number | null>;
 }
 
-export function startServer(args: string[]): Server {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `env`: extra environment variables (PEREGRINE_TEST_HOOKS=1 for the test-only signals). */
+export function startServer(args: string[], env: Record<string, string> = {}): Server {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const logs: Record<string, unknown>[] = [];
   let pending = '';
   child.stdout!.setEncoding('utf8');

@@ -1,7 +1,11 @@
-// `peregrine serve` settings: their types, defaults, and validation of command-line text.
+// `peregrine serve` settings: their types, defaults, validation of their text, and how the
+// config file and the command line combine (a flag given wins over the file's key).
 
 import { isIP } from 'node:net';
+import os from 'node:os';
 import { ConfigError } from '../errors.ts';
+import { VERSION } from '../version.ts';
+import { DEFAULT_EXPIRY_WARNING_SECONDS } from '../zone/signatures.ts';
 
 export interface ListenAddress {
   /** An IP literal, without brackets for IPv6. */
@@ -37,6 +41,29 @@ export interface ServeOptions {
   maxUdpPayload: number;
   chaos: ChaosSettings;
   tcp: TcpOptions;
+  /** Log a warning for a zone whose RRSIGs expire within this many seconds. */
+  expiryWarningSeconds: number;
+}
+
+/**
+ * Settings as one place states them, already validated: the config file, or the command line.
+ * A key absent there is undefined; resolveServeOptions() takes each from the command line if
+ * given, else from the file, else the default.
+ */
+export interface ServeSettings {
+  zones?: ZoneSpec[];
+  zoneDirs?: string[];
+  listen?: ListenAddress[];
+  workers?: number;
+  http?: ListenAddress;
+  drainSeconds?: number;
+  maxUdpPayload?: number;
+  identity?: string;
+  versionString?: string;
+  chaos?: boolean;
+  tcpIdleTimeoutSeconds?: number;
+  tcpMaxConnections?: number;
+  expiryWarningSeconds?: number;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -103,13 +130,55 @@ export function parseSeconds(text: string, what: string): number {
 }
 
 /** Two listeners on the same address would both "succeed" with SO_REUSEPORT and split traffic. */
-export function checkDistinct(listen: ListenAddress[]): void {
+export function checkDistinct(listen: ListenAddress[], what = '--listen'): void {
   const seen = new Set<string>();
   for (const a of listen) {
     const key = `${a.host}|${a.port}`;
-    if (seen.has(key)) throw new ConfigError(`--listen: ${formatAddress(a)} given twice`);
+    if (seen.has(key)) throw new ConfigError(`${what}: ${formatAddress(a)} given twice`);
     seen.add(key);
   }
+}
+
+/**
+ * The settings to serve with: each key from `flags` if given there, else from `file`, else its
+ * default. A key given on the command line replaces the file's value whole, lists included
+ * (`--listen` replaces the file's `listen` list; `--zone` replaces `zones`, not `zone-dir`).
+ */
+export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): ServeOptions {
+  const s: ServeSettings = { ...file };
+  for (const [key, value] of Object.entries(flags)) {
+    if (value !== undefined) (s as Record<string, unknown>)[key] = value;
+  }
+  const zones = s.zones ?? [];
+  const zoneDirs = s.zoneDirs ?? [];
+  if (zones.length === 0 && zoneDirs.length === 0) {
+    throw new ConfigError('serve: nothing to serve; give --zone FILE or --zone-dir DIR (or zones / zone-dir in the config file)');
+  }
+  const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
+  if (listen.length === 0) throw new ConfigError('listen: at least one address is needed');
+  checkDistinct(listen, flags.listen !== undefined ? '--listen' : 'listen');
+  const chaos = s.chaos ?? true;
+  const identity = s.identity ?? os.hostname();
+  const versionBind = s.versionString ?? `Peregrine ${VERSION}`;
+  return {
+    zones,
+    zoneDirs,
+    listen,
+    workers: s.workers ?? os.availableParallelism(),
+    http: s.http ?? parseHostPort(DEFAULT_HTTP, '--http', true),
+    drainSeconds: s.drainSeconds ?? DEFAULT_DRAIN_SECONDS,
+    maxUdpPayload: s.maxUdpPayload ?? DEFAULT_MAX_UDP_PAYLOAD,
+    chaos: {
+      idServer: chaos ? identity : null,
+      hostnameBind: chaos ? identity : null,
+      versionBind: chaos ? versionBind : null,
+    },
+    tcp: {
+      idleTimeoutMs: 1000 * (s.tcpIdleTimeoutSeconds ?? DEFAULT_TCP_IDLE_SECONDS),
+      maxConnections: s.tcpMaxConnections ?? DEFAULT_TCP_MAX_CONNECTIONS,
+    },
+    expiryWarningSeconds: s.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS,
+  };
 }
 
 export function formatAddress(a: { host: string; port: number }): string {

@@ -1,7 +1,18 @@
-// /metrics: a private prom-client Registry, filled on scrape from the zone registry (no global state).
-// Per-query counters (summed from the workers' shared counters) join it in a later change.
+// /metrics: a private prom-client Registry, filled on scrape from the zone registry and the
+// workers' shared counters (no global state, no message per query).
 
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  DROP_REASON_NAMES,
+  QTYPE_BUCKETS,
+  QTYPE_BUCKET_NAMES,
+  RCODE_BUCKETS,
+  RCODE_BUCKET_NAMES,
+  TRANSPORT_NAMES,
+  TRANSPORTS,
+  queryCell,
+} from '../worker/counters.ts';
+import { sumCounters } from './counters.ts';
 import type { ZoneRegistry, ZoneStatus } from './zone-registry.ts';
 
 export interface Metrics {
@@ -11,7 +22,8 @@ export interface Metrics {
   text(): Promise<string>;
 }
 
-export function createMetrics(zones: ZoneRegistry): Metrics {
+/** `counters`: the worker pool's counters buffer; without it, only zone and process metrics. */
+export function createMetrics(zones: ZoneRegistry, counters?: SharedArrayBuffer): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -60,9 +72,90 @@ export function createMetrics(zones: ZoneRegistry): Metrics {
     },
   });
 
+  if (counters !== undefined) trafficMetrics(registry, counters);
+
   return {
     registry,
     contentType: registry.contentType,
     text: () => registry.metrics(),
   };
+}
+
+/**
+ * The per-query metrics, each summed over the worker slots when scraped. Slots only grow (a
+ * restarted worker adds to its predecessor's counts), so the sums are monotonic counters.
+ */
+function trafficMetrics(registry: Registry, counters: SharedArrayBuffer): void {
+  new Counter({
+    name: 'peregrine_queries_total',
+    help: 'Queries answered, by transport, query type and response code (series appear once non-zero).',
+    labelNames: ['transport', 'qtype', 'rcode'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { queries } = sumCounters(counters);
+      for (let t = 0; t < TRANSPORTS; t++) {
+        for (let q = 0; q < QTYPE_BUCKETS; q++) {
+          for (let r = 0; r < RCODE_BUCKETS; r++) {
+            const n = queries[queryCell(t, q, r)];
+            if (n > 0) this.inc({ transport: TRANSPORT_NAMES[t], qtype: QTYPE_BUCKET_NAMES[q], rcode: RCODE_BUCKET_NAMES[r] }, n);
+          }
+        }
+      }
+    },
+  });
+
+  new Counter({
+    name: 'peregrine_worker_queries_total',
+    help: 'DNS messages received by each worker (UDP datagrams and TCP frames), answered or dropped.',
+    labelNames: ['worker'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      sumCounters(counters).workerQueries.forEach((n, slot) => this.inc({ worker: String(slot) }, n));
+    },
+  });
+
+  new Counter({
+    name: 'peregrine_response_bytes_total',
+    help: 'Bytes of DNS responses sent, by transport (TCP without the 2-byte length prefix).',
+    labelNames: ['transport'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      sumCounters(counters).responseBytes.forEach((n, t) => this.inc({ transport: TRANSPORT_NAMES[t] }, n));
+    },
+  });
+
+  new Counter({
+    name: 'peregrine_dropped_total',
+    help:
+      'Queries or connections dropped without an answer: malformed (not worth an answer), send_queue_full (UDP), ' +
+      'engine_error (a bug), tcp_limit (connection over the cap), tcp_bad_frame (connection closed on a bad length).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      sumCounters(counters).dropped.forEach((n, reason) => this.inc({ reason: DROP_REASON_NAMES[reason] }, n));
+    },
+  });
+
+  new Gauge({
+    name: 'peregrine_tcp_connections',
+    help: 'TCP connections open now, over all workers.',
+    registers: [registry],
+    collect() {
+      this.set(sumCounters(counters).tcpConnections);
+    },
+  });
+
+  new Counter({
+    name: 'peregrine_worker_restarts_total',
+    help: 'Worker threads restarted after an unexpected exit.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sumCounters(counters).restarts);
+    },
+  });
 }

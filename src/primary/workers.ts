@@ -3,7 +3,9 @@
 import { Worker } from 'node:worker_threads';
 import type { AnswerOptions } from '../answer/answer.ts';
 import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
+import { allocateCounters, counterSlots } from '../worker/counters.ts';
 import type { FromWorker, ToWorker, WorkerInit, ZoneSet } from '../worker/protocol.ts';
+import { countRestart } from './counters.ts';
 import type { Logger } from './log.ts';
 
 const WORKER_SCRIPT = new URL('../worker/main.ts', import.meta.url);
@@ -22,6 +24,11 @@ export interface PoolOptions {
   log: Logger;
   /** The generation a (re)started worker must serve from its first packet. */
   currentZones: () => ZoneSet;
+  /**
+   * The per-query counters, one slot per worker (at least `count`); a restarted worker
+   * reuses its slot. Default: a buffer of the pool's own (for tests).
+   */
+  counters?: SharedArrayBuffer;
   /** The worker thread's module; tests substitute one that misbehaves on cue. */
   script?: URL;
 }
@@ -44,6 +51,8 @@ interface AckWaiter {
 
 export class WorkerPool {
   private readonly options: PoolOptions;
+  /** Shared with every worker and read by /metrics; the pool writes only each slot's restart count. */
+  readonly counters: SharedArrayBuffer;
   private readonly slots: Slot[] = [];
   private waiters: AckWaiter[] = [];
   /** Set once every worker listened: from then on, an exit means restart. */
@@ -52,6 +61,10 @@ export class WorkerPool {
 
   constructor(options: PoolOptions) {
     this.options = options;
+    this.counters = options.counters ?? allocateCounters(options.count);
+    if (counterSlots(this.counters) < options.count) {
+      throw new RangeError(`the counters buffer has ${counterSlots(this.counters)} slot(s) for ${options.count} worker(s)`);
+    }
   }
 
   get size(): number {
@@ -96,6 +109,14 @@ export class WorkerPool {
     return new Promise((resolve) => this.waiters.push({ generation, resolve }));
   }
 
+  /**
+   * End worker `index` at once, as a crash would: its exit is unexpected, so it is logged,
+   * counted and restarted. Only the test hooks call this (src/primary/test-hooks.ts).
+   */
+  async terminateWorker(index: number): Promise<void> {
+    await this.slots[index]?.worker?.terminate();
+  }
+
   /** Ask every worker to close its sockets and exit; terminate those that do not in time. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -127,6 +148,7 @@ export class WorkerPool {
       engine: this.options.engine,
       tcp: this.options.tcp,
       zones,
+      counters: this.counters,
     };
     const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: init, name: `peregrine-worker-${slot.index}` });
     slot.worker = worker;
@@ -195,6 +217,7 @@ export class WorkerPool {
     );
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = null;
+      countRestart(this.counters, slot.index);
       this.spawn(slot).then(
         () => this.options.log.info({ event: 'worker_restarted', worker: slot.index }, `worker ${slot.index} restarted`),
         () => {

@@ -24,6 +24,8 @@ export interface LoadedZone {
   /** Presentation form, lowercase, with the trailing dot. */
   origin: string;
   file: string;
+  /** Every file read to build it: `file`, then its $INCLUDEs (watched for changes). */
+  files: string[];
   serial: number;
   /** Records served (class IN), as the compiler counts them. */
   records: number;
@@ -62,6 +64,7 @@ export function loadZone(file: string, origin: string | null = null, options: Lo
     zone: {
       origin: read.origin,
       file,
+      files: read.zone.files,
       serial: compiled.serial,
       records: compiled.records,
       image: compiled.image,

@@ -63,6 +63,17 @@ export class ZoneRegistry {
     status.loads.error++;
   }
 
+  /** Something to show as the zone's last error that is not a failed load (its file is gone). */
+  noted(name: string, message: string): void {
+    const status = this.zones.get(name);
+    if (status !== undefined) status.lastError = message;
+  }
+
+  /** The zone is no longer configured (its file left a zone directory): forget it. */
+  remove(name: string): void {
+    this.zones.delete(name);
+  }
+
   get(name: string): ZoneStatus | undefined {
     return this.zones.get(name);
   }

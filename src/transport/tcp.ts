@@ -3,9 +3,18 @@
 import net from 'node:net';
 import type { AnswerEngine } from '../answer/answer.ts';
 import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
+import {
+  DROP_ENGINE_ERROR,
+  DROP_MALFORMED,
+  DROP_TCP_BAD_FRAME,
+  DROP_TCP_LIMIT,
+  SlotCounters,
+  TRANSPORT_TCP,
+} from '../worker/counters.ts';
 import { TcpFrameDecoder } from './tcp-framing.ts';
 
-export type Answerer = Pick<AnswerEngine, 'answer'>;
+/** What a transport needs from the engine: the answer, then its rcode and qtype for the counters. */
+export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype'>;
 
 /** The engine's contract: `out` holds at least 65535 + 2 bytes. */
 const ENGINE_OUT = 65537;
@@ -22,11 +31,13 @@ export interface TcpHooks {
   onServerError?: (err: Error) => void;
 }
 
+/** Each message, connection and drop is counted into `counters` (the worker's slot; a private one by default). */
 export function listenTcp(
   address: ListenAddress,
   engine: Answerer,
   options: TcpOptions,
   hooks: TcpHooks = {},
+  counters: SlotCounters = SlotCounters.standalone(),
 ): Promise<TcpListener> {
   // Responses are built at offset 2 so the length prefix goes in front without a second copy.
   // One scratch per listener is enough: answers are produced synchronously, one at a time.
@@ -35,12 +46,17 @@ export function listenTcp(
   const open = new Set<Connection>();
 
   const server = net.createServer({ noDelay: true }, (socket) => {
-    const conn = new Connection(socket, engine, scratch, out, options.idleTimeoutMs, hooks);
+    const conn = new Connection(socket, engine, scratch, out, options.idleTimeoutMs, hooks, counters);
     open.add(conn);
-    socket.once('close', () => open.delete(conn));
+    counters.tcpOpened();
+    socket.once('close', () => {
+      open.delete(conn);
+      counters.tcpClosed();
+    });
   });
-  // Node closes connections beyond this as soon as they are accepted.
+  // Node closes connections beyond this as soon as they are accepted, and says so with 'drop'.
   server.maxConnections = options.maxConnections;
+  server.on('drop', () => counters.dropped(DROP_TCP_LIMIT));
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -66,14 +82,24 @@ class Connection {
   private readonly scratch: Buffer;
   private readonly out: Buffer;
   private readonly hooks: TcpHooks;
+  private readonly counters: SlotCounters;
   private readonly decoder = new TcpFrameDecoder();
   /** Set once we stop reading (bad prefix or shutdown); later queries are ignored. */
   private closing = false;
   private readonly onMessage = (query: Uint8Array): void => this.answer(query);
 
-  constructor(socket: net.Socket, engine: Answerer, scratch: Buffer, out: Buffer, idleTimeoutMs: number, hooks: TcpHooks) {
+  constructor(
+    socket: net.Socket,
+    engine: Answerer,
+    scratch: Buffer,
+    out: Buffer,
+    idleTimeoutMs: number,
+    hooks: TcpHooks,
+    counters: SlotCounters,
+  ) {
     this.socket = socket;
     this.hooks = hooks;
+    this.counters = counters;
     this.engine = engine;
     this.scratch = scratch;
     this.out = out;
@@ -106,21 +132,31 @@ class Connection {
     const ok = this.decoder.push(chunk, this.onMessage);
     this.socket.uncork();
     // After a bad prefix the stream cannot be realigned: send what was answered, then close.
-    if (!ok) this.shutdown();
+    if (!ok) {
+      this.counters.dropped(DROP_TCP_BAD_FRAME);
+      this.shutdown();
+    }
   }
 
   private answer(query: Uint8Array): void {
     if (this.closing) return;
+    const counters = this.counters;
+    counters.received();
     let len: number;
     try {
       len = this.engine.answer(query, query.length, this.out, true);
     } catch (err) {
       // An engine bug must not take the worker down; this client loses its connection.
+      counters.dropped(DROP_ENGINE_ERROR);
       this.hooks.onEngineError?.(err);
       this.shutdown();
       return;
     }
-    if (len <= 0) return;
+    if (len <= 0) {
+      counters.dropped(DROP_MALFORMED);
+      return;
+    }
+    counters.answered(TRANSPORT_TCP, this.engine.lastQtype, this.engine.lastRcode, len);
     const scratch = this.scratch;
     scratch[0] = len >> 8;
     scratch[1] = len & 0xff;

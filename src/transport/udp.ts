@@ -5,20 +5,22 @@ import dns from 'node:dns';
 import { isIP } from 'node:net';
 import type { AnswerEngine } from '../answer/answer.ts';
 import type { ListenAddress } from '../config/serve-options.ts';
+import {
+  DROP_ENGINE_ERROR,
+  DROP_MALFORMED,
+  DROP_SEND_QUEUE_FULL,
+  SlotCounters,
+  TRANSPORT_UDP,
+} from '../worker/counters.ts';
 import { UdpSendBuffers } from './udp-buffers.ts';
 
-export type Answerer = Pick<AnswerEngine, 'answer'>;
-
-export interface UdpCounters {
-  /** Answers dropped because the send queue was full. */
-  sendQueueFull: number;
-  /** Queries the engine threw on (a bug: the engine is meant never to throw). */
-  engineErrors: number;
-}
+/** What a transport needs from the engine: the answer, then its rcode and qtype for the counters. */
+export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype'>;
 
 export interface UdpListener {
   readonly address: ListenAddress;
-  readonly counters: UdpCounters;
+  /** The worker's counters slot this listener counts into. */
+  readonly counters: SlotCounters;
   close(): Promise<void>;
 }
 
@@ -27,32 +29,44 @@ export interface UdpHooks {
   onSocketError?: (err: Error) => void;
 }
 
-/** Answers every datagram on `address`; see udp-buffers.ts for why sending allocates nothing. */
-export function listenUdp(address: ListenAddress, engine: Answerer, maxUdpPayload: number, hooks: UdpHooks = {}): Promise<UdpListener> {
+/**
+ * Answers every datagram on `address`; see udp-buffers.ts for why sending allocates nothing.
+ * Each datagram is counted into `counters` (the worker's slot; a private one by default).
+ */
+export function listenUdp(
+  address: ListenAddress,
+  engine: Answerer,
+  maxUdpPayload: number,
+  hooks: UdpHooks = {},
+  counters: SlotCounters = SlotCounters.standalone(),
+): Promise<UdpListener> {
   const socket = dgram.createSocket({
     type: address.family === 6 ? 'udp6' : 'udp4',
     reuseAddr: false,
     reusePort: true,
     lookup: syncLookup as unknown as dgram.SocketOptions['lookup'],
   });
-  const counters: UdpCounters = { sendQueueFull: 0, engineErrors: 0 };
-
   const buffers = new UdpSendBuffers(maxUdpPayload);
 
   socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+    counters.received();
     if (!buffers.begin(socket.getSendQueueCount())) {
-      counters.sendQueueFull++;
+      counters.dropped(DROP_SEND_QUEUE_FULL);
       return;
     }
     let len: number;
     try {
       len = engine.answer(msg, msg.length, buffers.work, false);
     } catch (err) {
-      counters.engineErrors++;
+      counters.dropped(DROP_ENGINE_ERROR);
       hooks.onEngineError?.(err);
       return;
     }
-    if (len <= 0) return;
+    if (len <= 0) {
+      counters.dropped(DROP_MALFORMED);
+      return;
+    }
+    counters.answered(TRANSPORT_UDP, engine.lastQtype, engine.lastRcode, len);
     buffers.place(len);
     // No callback: it would cost a nextTick per packet, and the queue length tells us enough.
     socket.send(buffers.buffer, buffers.offset, len, rinfo.port, rinfo.address);

@@ -5,6 +5,7 @@ import { AnswerEngine } from '../answer/answer.ts';
 import { formatAddress } from '../config/serve-options.ts';
 import { listenTcp, type TcpListener } from '../transport/tcp.ts';
 import { listenUdp, type UdpListener } from '../transport/udp.ts';
+import { SlotCounters } from './counters.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 
 if (parentPort === null) throw new Error('src/worker/main.ts runs as a worker thread only');
@@ -14,6 +15,9 @@ const init = workerData as WorkerInit;
 const engine = new AnswerEngine(init.engine);
 // Zones first, sockets second: a worker never answers REFUSED for want of its first image.
 engine.setZones(init.zones.images);
+// Our slot keeps the counts of any worker that ran here before us (counters stay monotonic).
+const counters = new SlotCounters(init.counters, init.index);
+counters.started();
 
 const udp: UdpListener[] = [];
 const tcp: TcpListener[] = [];
@@ -61,14 +65,14 @@ async function start(): Promise<void> {
       const u = await listenUdp(address, engine, init.engine.maxUdpPayload, {
         onEngineError: reportEngineError,
         onSocketError: reportSocketError,
-      });
+      }, counters);
       // A `stop` that arrived while we were binding has already closed the earlier listeners.
       if (stopping) return void (await u.close());
       udp.push(u);
       const t = await listenTcp(address, engine, init.tcp, {
         onEngineError: reportEngineError,
         onServerError: reportSocketError,
-      });
+      }, counters);
       if (stopping) return void (await t.close());
       tcp.push(t);
     } catch (err) {

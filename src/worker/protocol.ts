@@ -16,6 +16,8 @@ export interface WorkerInit {
   engine: AnswerOptions;
   tcp: TcpOptions;
   zones: ZoneSet;
+  /** The pool's counters buffer; this worker writes slot `index` only (layout: counters.ts). */
+  counters: SharedArrayBuffer;
 }
 
 /** primary → worker. */

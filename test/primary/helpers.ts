@@ -8,6 +8,7 @@ export function fakeZone(origin: string, bytes: number, extra: Partial<LoadedZon
   return {
     origin,
     file: `${origin}zone`,
+    files: [`${origin}zone`],
     serial: 1,
     records: 1,
     image: new SharedArrayBuffer(bytes),

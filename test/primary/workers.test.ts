@@ -1,6 +1,7 @@
 // WorkerPool and Publisher together: start, publish with acks, restart a crashed worker, stop.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { sumCounters } from '../../src/primary/counters.ts';
 import { Publisher } from '../../src/primary/publisher.ts';
 import { WorkerPool } from '../../src/primary/workers.ts';
 import { fakeZone, memoryLog } from './helpers.ts';
@@ -58,6 +59,7 @@ describe('WorkerPool with Publisher', () => {
     expect(done).toBe(false);
     expect(await withTimeout(published, 5000)).toBe(1);
     expect(lines.some((l) => l.fields.event === 'worker_restarted' && l.fields.worker === 0)).toBe(true);
+    expect(sumCounters(p.counters).restarts).toBe(1);
     // The restarted worker serves the current generation and acks the next one.
     expect(await withTimeout(publisher.publish([zone('after.', 50)], ['crash.']), 5000)).toBe(2);
   });

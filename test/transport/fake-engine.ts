@@ -3,6 +3,8 @@
 import type { Answerer } from '../../src/transport/udp.ts';
 
 export interface FakeEngine extends Answerer {
+  /** Settable here (a getter on the real engine). */
+  lastQtype: number;
   calls: number;
   tcpFlags: boolean[];
 }
@@ -10,15 +12,23 @@ export interface FakeEngine extends Answerer {
 /**
  * Echo with QR=1, so each reply carries its query's bytes (ID and all) and a mixed-up buffer
  * shows. A query whose byte 12 is 0xff gets no answer (len 0), like a packet the engine drops.
+ * For the counters, the "qtype" is byte 13 and the rcode the query's own RCODE bits.
  */
 export function echoEngine(): FakeEngine {
   const engine: FakeEngine = {
     calls: 0,
     tcpFlags: [],
+    lastRcode: 0,
+    lastQtype: 0,
     answer(query, queryLength, out, tcp) {
       engine.calls++;
       engine.tcpFlags.push(tcp);
-      if (queryLength > 12 && query[12] === 0xff) return 0;
+      engine.lastQtype = queryLength > 13 ? query[13] : 0;
+      if (queryLength > 12 && query[12] === 0xff) {
+        engine.lastRcode = -1;
+        return 0;
+      }
+      engine.lastRcode = query[3] & 0x0f;
       out.set(query.subarray(0, queryLength), 0);
       out[2] |= 0x80;
       return queryLength;

@@ -3,6 +3,24 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenTcp, type TcpListener } from '../../src/transport/tcp.ts';
+import {
+  DROP_ENGINE_ERROR,
+  DROP_MALFORMED,
+  DROP_TCP_BAD_FRAME,
+  DROP_TCP_LIMIT,
+  QTYPE_BUCKET,
+  RCODE_BUCKET,
+  SlotCounters,
+  TRANSPORT_TCP,
+  TRANSPORT_UDP,
+  kDroppedField,
+  kQueriesField,
+  kResponseBytesField,
+  kTcpConnectionsField,
+  kWorkerQueriesField,
+  queryCell,
+} from '../../src/worker/counters.ts';
+import { until } from '../helpers/until.ts';
 import { echoEngine, expectedReply, fakeQuery } from './fake-engine.ts';
 
 const listeners: TcpListener[] = [];
@@ -16,12 +34,16 @@ async function start(options: { idleTimeoutMs?: number; maxConnections?: number 
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const port = (probe.address() as net.AddressInfo).port;
   await new Promise<void>((r) => probe.close(() => r()));
-  const listener = await listenTcp({ host: '127.0.0.1', port, family: 4 }, engine, {
-    idleTimeoutMs: options.idleTimeoutMs ?? 10_000,
-    maxConnections: options.maxConnections ?? 1024,
-  });
+  const counters = SlotCounters.standalone();
+  const listener = await listenTcp(
+    { host: '127.0.0.1', port, family: 4 },
+    engine,
+    { idleTimeoutMs: options.idleTimeoutMs ?? 10_000, maxConnections: options.maxConnections ?? 1024 },
+    {},
+    counters,
+  );
   listeners.push(listener);
-  return { engine, listener, port };
+  return { engine, listener, port, cells: counters.cells };
 }
 
 /** A client that gathers framed replies. */
@@ -126,12 +148,14 @@ describe('listenTcp', () => {
   });
 
   it('answers what came before a zero-length prefix, then closes', async () => {
-    const { port } = await start();
+    const { port, cells } = await start();
     const client = new Client(port);
     const q = fakeQuery(9);
     await client.write(Buffer.concat([framed(q), Buffer.from([0, 0]), framed(fakeQuery(10))]));
     await client.closed;
     expect(client.frames()).toEqual([expectedReply(q)]);
+    expect(cells[kDroppedField + DROP_TCP_BAD_FRAME]).toBe(1);
+    expect(cells[kWorkerQueriesField]).toBe(1);
   });
 
   it('closes on a prefix too short to be DNS', async () => {
@@ -156,7 +180,7 @@ describe('listenTcp', () => {
   });
 
   it('refuses connections beyond the maximum and keeps serving the others', async () => {
-    const { listener, port } = await start({ maxConnections: 2 });
+    const { listener, port, cells } = await start({ maxConnections: 2 });
     const a = new Client(port);
     const b = new Client(port);
     await Promise.all([a.connected(), b.connected()]);
@@ -169,8 +193,37 @@ describe('listenTcp', () => {
     const q = fakeQuery(12);
     await a.write(framed(q));
     expect(await a.replies(1)).toEqual([expectedReply(q)]);
+    expect(cells[kDroppedField + DROP_TCP_LIMIT]).toBe(1);
+    expect(cells[kTcpConnectionsField]).toBe(2);
     a.socket.destroy();
     b.socket.destroy();
+    await until(() => cells[kTcpConnectionsField] === 0, { timeoutMs: 3000, what: 'the connections gauge back at 0' });
+  });
+
+  it('counts each frame into its slot: answered by qtype and rcode, bytes, drops, open connections', async () => {
+    const { port, cells } = await start();
+    const client = new Client(port);
+    await client.connected();
+    await until(() => cells[kTcpConnectionsField] === 1, { timeoutMs: 3000 });
+    // The fake engine's "qtype" is byte 13 (the ID's low byte here), its rcode the query's.
+    const ns = fakeQuery(0x0102, 20); // qtype 2, NOERROR
+    const nx = fakeQuery(0x0206, 40); // qtype 6, NXDOMAIN
+    nx[3] = 3;
+    const dropped = fakeQuery(3);
+    dropped[12] = 0xff;
+    await client.write(framed(ns, dropped, nx, ns));
+    expect(await client.replies(3)).toEqual([ns, nx, ns].map(expectedReply));
+    const at = (qtype: number, rcode: number) => cells[queryCell(TRANSPORT_TCP, QTYPE_BUCKET[qtype], RCODE_BUCKET[rcode])];
+    expect(at(2, 0)).toBe(2);
+    expect(at(6, 3)).toBe(1);
+    const all = cells.slice(kQueriesField, kResponseBytesField).reduce((x, y) => x + y, 0);
+    expect(all).toBe(3);
+    expect(cells[kResponseBytesField + TRANSPORT_TCP]).toBe(32 + 52 + 32);
+    expect(cells[kResponseBytesField + TRANSPORT_UDP]).toBe(0);
+    expect(cells[kDroppedField + DROP_MALFORMED]).toBe(1);
+    expect(cells[kWorkerQueriesField]).toBe(4);
+    client.socket.destroy();
+    await until(() => cells[kTcpConnectionsField] === 0, { timeoutMs: 3000, what: 'the connections gauge back at 0' });
   });
 
   it('close() ends open connections and stops accepting', async () => {
@@ -202,9 +255,10 @@ describe('listenTcp with a failing engine', () => {
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
     const seen: unknown[] = [];
+    const counters = SlotCounters.standalone();
     const listener = await listenTcp({ host: '127.0.0.1', port, family: 4 }, engine, { idleTimeoutMs: 5000, maxConnections: 10 }, {
       onEngineError: (e) => seen.push(e),
-    });
+    }, counters);
     listeners.push(listener);
     const victim = new Client(port);
     const other = new Client(port);
@@ -212,6 +266,7 @@ describe('listenTcp with a failing engine', () => {
     await victim.write(framed(fakeQuery(0xdead)));
     await victim.closed;
     expect(seen).toHaveLength(1);
+    expect(counters.cells[kDroppedField + DROP_ENGINE_ERROR]).toBe(1);
     const q = fakeQuery(0x0102);
     await other.write(framed(q));
     expect(await other.replies(1)).toEqual([expectedReply(q)]);

@@ -3,6 +3,18 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenUdp, syncLookup, type UdpListener } from '../../src/transport/udp.ts';
+import {
+  DROP_ENGINE_ERROR,
+  DROP_MALFORMED,
+  QTYPE_BUCKET,
+  RCODE_BUCKET,
+  TRANSPORT_TCP,
+  TRANSPORT_UDP,
+  kDroppedField,
+  kResponseBytesField,
+  kWorkerQueriesField,
+  queryCell,
+} from '../../src/worker/counters.ts';
 import { echoEngine, expectedReply, fakeQuery, type FakeEngine } from './fake-engine.ts';
 import { until } from '../helpers/until.ts';
 
@@ -120,7 +132,33 @@ describe('listenUdp', () => {
     socket.send(q, port, '127.0.0.1');
     await until(() => replies.length === 1, { timeoutMs: 3000 });
     expect(replies[0]).toEqual(expectedReply(q));
-    expect(listener.counters.engineErrors).toBe(1);
+    expect(listener.counters.cells[kDroppedField + DROP_ENGINE_ERROR]).toBe(1);
+    expect(listener.counters.cells[kWorkerQueriesField]).toBe(2);
+  });
+
+  it('counts each datagram into its slot: answered by qtype and rcode, bytes, drops', async () => {
+    const engine = echoEngine();
+    const { listener, port } = await start(engine);
+    const { socket, replies } = client();
+    // The fake engine's "qtype" is byte 13 (the ID's low byte here), its rcode the query's.
+    const a = fakeQuery(0x0101, 20); // qtype 1, NOERROR
+    const aaaa = fakeQuery(0x021c, 30); // qtype 28, NOERROR
+    const refused = fakeQuery(0x0310, 20); // qtype 16, REFUSED
+    refused[3] = 5;
+    const dropped = fakeQuery(4);
+    dropped[12] = 0xff;
+    for (const q of [a, a, aaaa, refused, dropped]) socket.send(q, port, '127.0.0.1');
+    await until(() => replies.length === 4 && engine.calls === 5, { timeoutMs: 3000 });
+    const cells = listener.counters.cells;
+    const at = (qtype: number, rcode: number) => cells[queryCell(TRANSPORT_UDP, QTYPE_BUCKET[qtype], RCODE_BUCKET[rcode])];
+    expect(at(1, 0)).toBe(2);
+    expect(at(28, 0)).toBe(1);
+    expect(at(16, 5)).toBe(1);
+    expect(cells.slice(0, queryCell(TRANSPORT_TCP, 0, 0)).reduce((x, y) => x + y, 0)).toBe(4);
+    expect(cells.slice(queryCell(TRANSPORT_TCP, 0, 0), kResponseBytesField).every((n) => n === 0)).toBe(true);
+    expect(cells[kResponseBytesField + TRANSPORT_UDP]).toBe(2 * 32 + 42 + 32);
+    expect(cells[kDroppedField + DROP_MALFORMED]).toBe(1);
+    expect(cells[kWorkerQueriesField]).toBe(5);
   });
 
   it('refuses to start on an address already bound without reusePort', async () => {

@@ -1,0 +1,224 @@
+// `--config FILE`: the YAML config file, its schema (one entry per key), and its validation into
+// ServeSettings, with every problem reported as `FILE:LINE: key: message`.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { ConfigError, ConfigFileError } from '../errors.ts';
+import { parseDuration } from './duration.ts';
+import { parseHostPort, type ServeSettings, type ZoneSpec } from './serve-options.ts';
+
+/**
+ * The keys, as in the example (`examples/peregrine.yaml`). Each is named as its command-line flag,
+ * except `zones` (a list of files, each with an optional origin) and `chaos` (true/false; the flag
+ * is `--no-chaos`). Relative paths are relative to the config file's directory.
+ */
+const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
+  zones: (v, at) => ({ zones: at.list(v, 'zones', false).map((entry, i) => zoneEntry(entry, `zones[${i}]`, at)) }),
+  'zone-dir': (v, at) => ({ zoneDirs: at.list(v, 'zone-dir', true).map((d, i) => at.path(d, `zone-dir[${i}]`)) }),
+  listen: (v, at) => ({
+    listen: at.list(v, 'listen', true).map((a, i) => at.check(a, () => parseHostPort(at.string(a, `listen[${i}]`), `listen[${i}]`))),
+  }),
+  workers: (v, at) => ({ workers: at.integer(v, 'workers', 1, 1024) }),
+  http: (v, at) => ({ http: at.check(v, () => parseHostPort(at.string(v, 'http'), 'http', true)) }),
+  drain: (v, at) => ({ drainSeconds: at.seconds(v, 'drain') }),
+  'max-udp-size': (v, at) => ({ maxUdpPayload: at.integer(v, 'max-udp-size', 512, 65535) }),
+  identity: (v, at) => ({ identity: at.string(v, 'identity') }),
+  'version-string': (v, at) => ({ versionString: at.string(v, 'version-string') }),
+  chaos: (v, at) => ({ chaos: at.boolean(v, 'chaos') }),
+  'tcp-idle-timeout': (v, at) => ({ tcpIdleTimeoutSeconds: at.seconds(v, 'tcp-idle-timeout') }),
+  'tcp-max-connections': (v, at) => ({ tcpMaxConnections: at.integer(v, 'tcp-max-connections', 1, 1_000_000) }),
+  'expiry-warning': (v, at) => ({ expiryWarningSeconds: at.duration(v, 'expiry-warning') }),
+};
+
+/** The keys a config file may have, in the order the example shows them. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(SCHEMA);
+
+const ZONE_KEYS = ['file', 'origin'];
+
+/** Read and validate a config file; throws ConfigFileError listing every problem found. */
+export function readConfigFile(file: string): ServeSettings {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigFileError(file, [new ConfigError(`cannot read config file: ${(err as Error).message}`, { file, line: 0 })]);
+  }
+  return parseConfig(text, file);
+}
+
+/** Validate config text; `file` names it in messages and anchors relative paths. */
+export function parseConfig(text: string, file: string): ServeSettings {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  const at = new Reader(doc, lines, file);
+  for (const err of doc.errors) at.problems.push(new ConfigError(err.message, { file, line: lines.linePos(err.pos[0]).line }));
+  if (at.problems.length > 0) throw new ConfigFileError(file, at.problems);
+
+  const settings: ServeSettings = {};
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return settings; // an empty file says nothing
+  if (!isMap(root)) throw new ConfigFileError(file, [at.problem(root, 'the config file must be a mapping of keys (key: value)')]);
+  for (const pair of root.items) {
+    const keyNode = pair.key as Node;
+    const key = isScalar(keyNode) ? String(keyNode.value) : null;
+    if (key === null || !Object.hasOwn(SCHEMA, key)) {
+      at.problems.push(at.problem(keyNode, `unknown key '${key ?? '?'}'${suggest(key, CONFIG_KEYS)}`));
+      continue;
+    }
+    const value = pair.value as Node | null;
+    if (isEmpty(value)) {
+      at.problems.push(at.problem(keyNode, `${key}: a value is required`));
+      continue;
+    }
+    try {
+      Object.assign(settings, SCHEMA[key](at.resolve(value as Node), at));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      at.problems.push(err.context.line === undefined ? at.problem(value as Node, err.message) : err);
+    }
+  }
+  if (at.problems.length > 0) throw new ConfigFileError(file, at.problems);
+  return settings;
+}
+
+function zoneEntry(entry: Node, what: string, at: Reader): ZoneSpec {
+  if (isScalar(entry)) return { file: at.path(entry, what), origin: null };
+  if (!isMap(entry)) throw at.problem(entry, `${what}: expected a file name, or a mapping with file and origin`);
+  let file: string | null = null;
+  let origin: string | null = null;
+  for (const pair of entry.items) {
+    const keyNode = pair.key as Node;
+    const key = isScalar(keyNode) ? String(keyNode.value) : '?';
+    if (isEmpty(pair.value as Node | null)) throw at.problem(keyNode, `${what}.${key}: a value is required`);
+    const value = at.resolve(pair.value as Node);
+    if (key === 'file') file = at.path(value, `${what}.file`);
+    else if (key === 'origin') origin = at.string(value, `${what}.origin`);
+    else throw at.problem(keyNode, `${what}: unknown key '${key}'${suggest(key, ZONE_KEYS)} (a zone has file and origin)`);
+  }
+  if (file === null) throw at.problem(entry, `${what}: file is required`);
+  return { file, origin };
+}
+
+/** Typed reads of YAML nodes; each failure is a ConfigError at the node's line. */
+class Reader {
+  readonly problems: ConfigError[] = [];
+  private readonly doc: Document;
+  private readonly lines: LineCounter;
+  private readonly file: string;
+
+  constructor(doc: Document, lines: LineCounter, file: string) {
+    this.doc = doc;
+    this.lines = lines;
+    this.file = file;
+  }
+
+  problem(node: Node, message: string): ConfigError {
+    const offset = node.range?.[0];
+    return new ConfigError(message, { file: this.file, line: offset === undefined ? 0 : this.lines.linePos(offset).line });
+  }
+
+  /** Aliases (`*name`) stand for the node they point at. */
+  resolve(node: Node): Node {
+    return isAlias(node) ? ((node.resolve(this.doc) as Node | undefined) ?? node) : node;
+  }
+
+  /** Run a validator written for command-line text; its ConfigError gets this node's line. */
+  check<T>(node: Node, validate: () => T): T {
+    try {
+      return validate();
+    } catch (err) {
+      if (err instanceof ConfigError && err.context.line === undefined) throw this.problem(node, err.message);
+      throw err;
+    }
+  }
+
+  /** A sequence; with `single`, one value alone stands for a list of one. */
+  list(node: Node, what: string, single: boolean): Node[] {
+    if (isSeq(node)) return node.items.map((n) => this.resolve(n as Node));
+    if (single && isScalar(node)) return [node];
+    throw this.problem(node, `${what}: expected a list${single ? ' (or a single value)' : ''}, got ${describe(node)}`);
+  }
+
+  string(node: Node, what: string): string {
+    if (!isScalar(node) || typeof node.value !== 'string') throw this.problem(node, `${what}: expected a string, got ${describe(node)}`);
+    if (node.value === '') throw this.problem(node, `${what}: must not be empty`);
+    return node.value;
+  }
+
+  path(node: Node, what: string): string {
+    return path.resolve(path.dirname(this.file), this.string(node, what));
+  }
+
+  integer(node: Node, what: string, min: number, max: number): number {
+    const v = isScalar(node) ? node.value : undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw this.problem(node, `${what}: expected a whole number, got ${describe(node)}`);
+    if (v < min || v > max) throw this.problem(node, `${what}: ${v} is out of range ${min}..${max}`);
+    return v;
+  }
+
+  /** A number of seconds, decimals allowed (as --drain and --tcp-idle-timeout take). */
+  seconds(node: Node, what: string): number {
+    const v = isScalar(node) ? node.value : undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.problem(node, `${what}: expected a number of seconds, got ${describe(node)}`);
+    if (v < 0 || v > 86400) throw this.problem(node, `${what}: ${v} is out of range 0..86400 seconds`);
+    return v;
+  }
+
+  /** Whole seconds, or a duration string such as `14d` or `1d12h`. */
+  duration(node: Node, what: string): number {
+    const v = isScalar(node) ? node.value : undefined;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return this.check(node, () => parseDuration(String(v), what));
+    if (typeof v === 'string') return this.check(node, () => parseDuration(v, what));
+    throw this.problem(node, `${what}: expected a duration (seconds, or e.g. 14d, 12h), got ${describe(node)}`);
+  }
+
+  boolean(node: Node, what: string): boolean {
+    const v = isScalar(node) ? node.value : undefined;
+    if (typeof v !== 'boolean') throw this.problem(node, `${what}: expected true or false, got ${describe(node)}`);
+    return v;
+  }
+}
+
+/** `key:` with nothing after it. */
+function isEmpty(node: Node | null): boolean {
+  return node === null || (isScalar(node) && node.value === null);
+}
+
+/** How a wrong value is shown in a message: `'many'`, `12`, `a list`, `a mapping`. */
+function describe(node: Node): string {
+  if (isSeq(node)) return 'a list';
+  if (isMap(node)) return 'a mapping';
+  if (isScalar(node)) {
+    if (node.value === null) return 'nothing';
+    return typeof node.value === 'string' ? `'${node.value}'` : String(node.value);
+  }
+  return 'something else';
+}
+
+/** ` (did you mean 'workers'?)` for a key one or two edits away from a known one. */
+function suggest(key: string | null, known: readonly string[]): string {
+  if (key === null) return '';
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase().replaceAll('_', '-'), k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best === null ? '' : ` (did you mean '${best}'?)`;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}

@@ -1,0 +1,325 @@
+// The zone-file source: the zones of --zone and --zone-dir, loaded at start, reloaded when a file
+// changes (or on SIGHUP), published to the workers one changed zone at a time.
+//
+// A reload reads and compiles only the zones whose files changed; the new images go out as one
+// new generation through the Publisher, the others keep their images. A version that fails to
+// load never replaces the one serving: its problems are logged as FILE:LINE and counted.
+
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { ZoneSpec } from '../../config/serve-options.ts';
+import { WARN_WATCH, WARN_ZONE_FILE_MISSING, WARN_ZONE_REMOVED, type PeregrineError } from '../../errors.ts';
+import type { Logger } from '../../primary/log.ts';
+import type { Publisher } from '../../primary/publisher.ts';
+import { loadZone, type LoadedZone } from '../../primary/zone-loader.ts';
+import { firstProblem, logSignatureExpiry, logZoneErrors, zoneFields, zoneSummary } from '../../primary/zone-log.ts';
+import type { ZoneRegistry } from '../../primary/zone-registry.ts';
+import { FileWatcher } from './watch.ts';
+
+export interface ZoneFilesOptions {
+  /** --zone, in order. */
+  zones: ZoneSpec[];
+  /** --zone-dir: every `*.zone` file directly inside (not dot files), in name order. */
+  zoneDirs: string[];
+  publisher: Publisher;
+  registry: ZoneRegistry;
+  log: Logger;
+  expiryWarningSeconds: number;
+  /** Watch the files and reload on change (default true). */
+  watch?: boolean;
+  /** Quiet time after a file event before reloading (see FileWatcher). */
+  debounceMs?: number;
+  /** Seconds from reading a zone file to every worker serving its new version (each version that served). */
+  observeLoad?: (seconds: number) => void;
+  /** After each publication (the number of zones served may have changed). */
+  onPublished?: () => void;
+}
+
+/** Why zones are (re)loaded: the first load, a file event, or SIGHUP. */
+export type LoadReason = 'start' | 'change' | 'sighup';
+
+/** One zone file and what it serves. */
+interface Entry {
+  spec: ZoneSpec;
+  /** The resolved path: the entry's identity. */
+  key: string;
+  /** The --zone-dir it was found in (resolved); null for --zone. */
+  dir: string | null;
+  serving: LoadedZone | null;
+  /** The name /zones and metrics know it by: the origin served, else the best guess. */
+  name: string | null;
+  /** Resolved paths of the files last read for it (the zone file and its $INCLUDEs). */
+  files: string[];
+}
+
+/** A version that loaded and waits to be published. */
+interface Loaded {
+  entry: Entry;
+  zone: LoadedZone;
+  previousSerial: number | null;
+  loadMs: number;
+}
+
+/** Files in a zone directory that hold zones: `NAME.zone`, not dot files (editors' and tools' temporaries). */
+export function isZoneFileName(name: string): boolean {
+  return name.endsWith('.zone') && !name.startsWith('.');
+}
+
+export class ZoneFiles {
+  private readonly options: ZoneFilesOptions;
+  /** Keyed by resolved path, in load order: --zone entries, then each directory's files. */
+  private readonly entries = new Map<string, Entry>();
+  /** Resolved zone directory → as given (file names in logs keep the operator's form). */
+  private readonly dirs = new Map<string, string>();
+  private watcher: FileWatcher | null = null;
+  private closed = false;
+
+  constructor(options: ZoneFilesOptions) {
+    this.options = options;
+    for (const dir of options.zoneDirs) this.dirs.set(path.resolve(dir), dir);
+  }
+
+  /** Find and load every zone, start watching; resolves once the zones are published. */
+  start(): Promise<void> {
+    for (const spec of this.options.zones) this.add(spec, null);
+    this.scanDirectories();
+    // Watch before reading, so an edit made while we read is not missed.
+    if (this.options.watch ?? true) {
+      this.watcher = new FileWatcher({
+        debounceMs: this.options.debounceMs,
+        onChange: (paths) =>
+          void this.changed(paths).catch((err: unknown) =>
+            this.options.log.error(
+              { event: 'reload_error', code: 'PGN_ERR_RELOAD', stack: (err as Error).stack },
+              `reload failed: ${(err as Error).message}`,
+            ),
+          ),
+        onError: (dir, err) =>
+          this.options.log.warn(
+            { event: 'watch_error', dir, code: WARN_WATCH },
+            `cannot watch ${dir} (${err.message}): changes there are seen on SIGHUP only`,
+          ),
+      });
+      this.rewatch();
+    }
+    return this.apply([...this.entries.keys()], 'start');
+  }
+
+  /** SIGHUP: look for new and removed files in the zone directories, then reload every zone. */
+  async reloadAll(): Promise<void> {
+    if (this.closed) return;
+    this.scanDirectories();
+    await this.apply([...this.entries.keys()], 'sighup');
+  }
+
+  /** Paths that changed (from the watcher): reload the zones that read them; load new zone-dir files. */
+  async changed(paths: string[]): Promise<void> {
+    if (this.closed) return;
+    const keys = new Set<string>();
+    for (const p of paths) {
+      if (this.entries.has(p)) {
+        keys.add(p);
+        continue;
+      }
+      const given = this.dirs.get(path.dirname(p));
+      const name = path.basename(p);
+      if (given !== undefined && isZoneFileName(name) && isFile(p)) {
+        this.add({ file: path.join(given, name), origin: null }, path.dirname(p));
+        keys.add(p);
+        continue;
+      }
+      for (const entry of this.entries.values()) if (entry.files.includes(p)) keys.add(entry.key);
+    }
+    if (keys.size === 0) return;
+    await this.apply([...this.entries.keys()].filter((k) => keys.has(k)), 'change');
+  }
+
+  /** Stop watching; a reload in progress still completes. */
+  close(): void {
+    this.closed = true;
+    this.watcher?.close();
+  }
+
+  /** Directories watched now (resolved). */
+  watchedDirectories(): string[] {
+    return this.watcher?.directories() ?? [];
+  }
+
+  private add(spec: ZoneSpec, dir: string | null): void {
+    const key = path.resolve(spec.file);
+    // The same file named twice (--zone and inside a --zone-dir) is one zone.
+    if (this.entries.has(key)) return;
+    this.entries.set(key, { spec, key, dir, serving: null, name: null, files: [key] });
+  }
+
+  /** New `*.zone` files in the zone directories become entries (loaded by the caller). */
+  private scanDirectories(): void {
+    for (const [dir, given] of this.dirs) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch (err) {
+        this.options.log.error(
+          { event: 'zone_dir_error', dir: given, code: 'PGN_ERR_ZONE_DIR' },
+          `cannot read zone directory ${given}: ${(err as Error).message}`,
+        );
+        continue;
+      }
+      for (const name of names.filter(isZoneFileName).sort()) {
+        const file = path.join(given, name);
+        if (isFile(file)) this.add({ file, origin: null }, dir);
+      }
+    }
+  }
+
+  private rewatch(): void {
+    if (this.watcher === null) return;
+    const files = new Set<string>();
+    for (const entry of this.entries.values()) for (const f of entry.files) files.add(f);
+    this.watcher.watch(files, [...this.dirs.keys()].map((dir) => ({ dir, accept: isZoneFileName })));
+  }
+
+  /**
+   * Load these entries (synchronously: read, parse, check, compile), then publish every version
+   * that loaded in one generation; resolves once every worker serves it.
+   */
+  private apply(keys: string[], reason: LoadReason): Promise<void> {
+    const loaded: Loaded[] = [];
+    const removed: string[] = [];
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (entry === undefined) continue;
+      // At start a missing file is a load error like any other; later it is a deletion.
+      if (reason !== 'start' && !isFile(entry.key)) {
+        this.gone(entry, removed);
+        continue;
+      }
+      const l = this.load(entry, reason);
+      if (l === null) continue;
+      const previous = entry.serving;
+      const oldName = entry.name;
+      entry.serving = l.zone;
+      entry.name = l.zone.origin;
+      entry.files = l.zone.files.map((f) => path.resolve(f));
+      // The file's $ORIGIN changed: the old zone goes, and so does its status if no file serves it.
+      if (previous !== null && previous.origin !== l.zone.origin) removed.push(previous.origin);
+      if (oldName !== null && oldName !== l.zone.origin && this.servedBy(oldName) === undefined) {
+        this.options.registry.remove(oldName);
+      }
+      this.options.registry.loaded(l.zone);
+      loaded.push(l);
+    }
+    this.rewatch();
+    if (loaded.length === 0 && removed.length === 0) return Promise.resolve();
+
+    const publishing = performance.now();
+    return this.options.publisher.publish(
+      loaded.map((l) => l.zone),
+      removed,
+    ).then(() => {
+      const publishMs = performance.now() - publishing;
+      for (const l of loaded) this.served(l, publishMs, reason);
+      this.options.onPublished?.();
+    });
+  }
+
+  /** Read and compile one entry; on failure log every problem, count it, and return null. */
+  private load(entry: Entry, reason: LoadReason): Loaded | null {
+    const { log, registry } = this.options;
+    const file = entry.spec.file;
+    const started = performance.now();
+    const result = loadZone(file, entry.spec.origin, { expiryWarningSeconds: this.options.expiryWarningSeconds });
+    const loadMs = performance.now() - started;
+    const serving = entry.serving;
+    if (!result.ok) {
+      const name = serving?.origin ?? result.origin;
+      entry.name = name;
+      this.reject(entry, name, result.errors, reason);
+      registry.failed(name, file, firstProblem(file, result.errors));
+      return null;
+    }
+    const zone = result.zone;
+    const owner = this.servedBy(zone.origin);
+    if (owner !== undefined && owner !== entry) {
+      const message = `${file}: zone ${zone.origin} is already loaded from ${owner.spec.file}; not loaded`;
+      log.error({ event: 'zone_rejected', file, zone: zone.origin, reload: reason !== 'start', code: 'PGN_ERR_ZONE_DUPLICATE' }, message);
+      registry.failed(serving?.origin ?? zone.origin, file, message);
+      if (serving === null) entry.name = zone.origin;
+      return null;
+    }
+    return { entry, zone, previousSerial: serving?.serial ?? null, loadMs };
+  }
+
+  private reject(entry: Entry, name: string, errors: PeregrineError[], reason: LoadReason): void {
+    const file = entry.spec.file;
+    logZoneErrors(this.options.log, file, errors);
+    const serving = entry.serving;
+    const kept = serving === null ? '' : `; still serving serial ${serving.serial}`;
+    this.options.log.error(
+      {
+        event: 'zone_rejected',
+        file,
+        zone: name,
+        errors: errors.length,
+        reload: reason !== 'start',
+        servingSerial: serving?.serial ?? null,
+        code: 'PGN_ERR_ZONE_REJECTED',
+      },
+      `${file}: not loaded (${errors.length} error(s))${kept}`,
+    );
+  }
+
+  /** The file of an entry is gone: a --zone-dir zone goes with it; a --zone zone keeps serving. */
+  private gone(entry: Entry, removed: string[]): void {
+    const { log, registry } = this.options;
+    const file = entry.spec.file;
+    const serving = entry.serving;
+    if (entry.dir !== null) {
+      this.entries.delete(entry.key);
+      if (entry.name !== null && this.servedBy(entry.name) === undefined) registry.remove(entry.name);
+      if (serving !== null) removed.push(serving.origin);
+      log.warn(
+        { event: 'zone_removed', file, zone: entry.name, code: WARN_ZONE_REMOVED },
+        serving === null ? `${file} is gone` : `${file} is gone: zone ${serving.origin} is no longer served`,
+      );
+      return;
+    }
+    const since = serving?.loadedAt.toISOString();
+    const message =
+      serving === null
+        ? `${file} is gone (its zone was never loaded)`
+        : `${file} is gone: still serving ${serving.origin} serial ${serving.serial} (loaded at ${since})`;
+    log.warn({ event: 'zone_file_missing', file, zone: entry.name, code: WARN_ZONE_FILE_MISSING }, message);
+    if (entry.name !== null) registry.noted(entry.name, message);
+  }
+
+  /** Every worker serves the new version: one log line for it, and its time in the histogram. */
+  private served(l: Loaded, publishMs: number, reason: LoadReason): void {
+    const { log } = this.options;
+    const zone = l.zone;
+    const ms = l.loadMs + publishMs;
+    this.options.observeLoad?.(ms / 1000);
+    if (reason === 'start') {
+      log.info({ event: 'zone_loaded', ...zoneFields(zone), ms: Math.round(ms) }, `${zone.origin} loaded from ${zone.file} (${zoneSummary(zone)})`);
+    } else {
+      log.info(
+        { event: 'zone_reloaded', ...zoneFields(zone), previousSerial: l.previousSerial, reason, ms: Math.round(ms) },
+        `${zone.origin} reloaded from ${zone.file} (${zoneSummary(zone)}) and served by every worker in ${Math.round(ms)} ms`,
+      );
+    }
+    logSignatureExpiry(log, zone, this.options.expiryWarningSeconds);
+  }
+
+  private servedBy(origin: string): Entry | undefined {
+    for (const entry of this.entries.values()) if (entry.serving?.origin === origin) return entry;
+    return undefined;
+  }
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
+}
