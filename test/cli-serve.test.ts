@@ -60,11 +60,17 @@ describe('peregrine serve', () => {
 
     expectLocalhostA(await udpQuery(dnsPort, query('localhost', 'A', 0x1234)), 0x1234);
     expectLocalhostA(await tcpQuery(dnsPort, query('localhost', 'A', 0x4321)), 0x4321);
+    const probe = () => udpQuery(dnsPort, query('health.peregrine', 'TXT', 9, 'CH'));
+    const healthy = await probe();
+    expect(healthy.rcode).toBe('NOERROR');
+    expect(String((healthy.answers?.[0] as { data: Buffer[] }).data[0])).toBe('serving');
 
     const signalled = Date.now();
     s.child.kill('SIGTERM');
     await waitFor(async () => (await healthz(httpPort)) === 503, '/healthz 503 while draining', 900);
-    // Still answering while the load balancer moves traffic away.
+    // The DNS health probe fails at once; everything else is still answered while the load
+    // balancer moves traffic away.
+    expect((await probe()).rcode).toBe('SERVFAIL');
     expectLocalhostA(await udpQuery(dnsPort, query('localhost', 'A', 7)), 7);
     expect(await s.exited).toBe(0);
     expect(Date.now() - signalled).toBeGreaterThanOrEqual(900);

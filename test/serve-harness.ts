@@ -88,8 +88,8 @@ export function waitFor(cond: () => Promise<boolean> | boolean, what: string, ti
 
 export type Response = dnsPacket.DecodedPacket & { rcode?: string };
 
-export function query(name: string, type: dnsPacket.RecordType, id: number): dnsPacket.Packet {
-  return { type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] };
+export function query(name: string, type: dnsPacket.RecordType, id: number, qclass: dnsPacket.RecordClass = 'IN'): dnsPacket.Packet {
+  return { type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: qclass }] };
 }
 
 export async function udpQuery(port: number, packet: dnsPacket.Packet, timeoutMs = 2000): Promise<Response> {

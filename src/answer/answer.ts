@@ -64,6 +64,7 @@ export class AnswerEngine {
   private zoneTable = new Int32Array(1);
   private zoneMask = 0;
   private rotation = 0;
+  private draining = false;
   // The response being written (fields, not a returned object: no allocation per query).
   private an = 0;
   private ns = 0;
@@ -129,6 +130,11 @@ export class AnswerEngine {
     this.zoneMask = size - 1;
   }
 
+  /** Draining: the health probe (CH TXT health.peregrine.) fails, all else is answered. */
+  setDraining(draining: boolean): void {
+    this.draining = draining;
+  }
+
   /** Number of zones currently served. */
   get zoneCount(): number {
     return this.zones.length;
@@ -165,7 +171,14 @@ export class AnswerEngine {
     if (qtype === QTYPE_IXFR) return this.errorResponse(q, out, RCODE_NOTAUTH);
     if (query.qclass === CLASS_IN || query.qclass === CLASS_ANY) return this.answerIn(q, out, tcp);
     if (query.qclass === CLASS_CH) {
-      const record = this.chaos.find(query.qname.name, query.qname.length, qtype);
+      const name = query.qname;
+      if (this.chaos.isHealth(name.name, name.length)) {
+        // The DNS health probe: fails (SERVFAIL) as soon as the server drains, while every
+        // other query is still answered.
+        if (this.draining) return this.errorResponse(q, out, RCODE_SERVFAIL);
+        return this.answerChaos(q, out, tcp, this.chaos.healthRecord);
+      }
+      const record = this.chaos.find(name.name, name.length, qtype);
       if (record !== null) return this.answerChaos(q, out, tcp, record);
     }
     return this.errorResponse(q, out, RCODE_REFUSED);

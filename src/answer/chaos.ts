@@ -32,6 +32,10 @@ function txtRecord(text: string): Uint8Array {
   return Uint8Array.from([...rr, ...strings]);
 }
 
+/** CH TXT health.peregrine.: the DNS health probe (keepalived MISC_CHECK) asks this. */
+const HEALTH_NAME = wireName('health.peregrine');
+const HEALTH_RECORD = txtRecord('serving');
+
 export class ChaosAnswers {
   private readonly names: Uint8Array[] = [];
   private readonly records: Uint8Array[] = [];
@@ -52,6 +56,17 @@ export class ChaosAnswers {
    * The answer record for a lowercased CH TXT question, or null (REFUSED, as Knot does for
    * other names and for these names with any other type, ANY included).
    */
+  /** Is this lowercased CH question the health probe's? */
+  isHealth(name: Uint8Array, length: number): boolean {
+    if (length !== HEALTH_NAME.length) return false;
+    for (let i = 0; i < length; i++) if (name[i] !== HEALTH_NAME[i]) return false;
+    return true;
+  }
+
+  get healthRecord(): Uint8Array {
+    return HEALTH_RECORD;
+  }
+
   find(name: Uint8Array, length: number, qtype: number): Uint8Array | null {
     for (let n = 0; n < this.names.length; n++) {
       const candidate = this.names[n];

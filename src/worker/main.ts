@@ -50,8 +50,9 @@ port.on('message', (message: ToWorker) => {
       send({ type: 'ack', generation: message.generation });
       break;
     case 'drain':
-      // Draining is the health check's business (keepalived stops sending new flows);
-      // the worker keeps answering everything until told to stop.
+      // Only the health probe fails (keepalived then stops sending new flows); the worker
+      // keeps answering everything else until told to stop.
+      engine.setDraining(true);
       break;
     case 'stop':
       void stop();

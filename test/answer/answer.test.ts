@@ -280,6 +280,15 @@ describe('CHAOS', () => {
     expect(ask(engine, 'version.bind', 'ANY', { class: 'CH' }).rcode).toBe('REFUSED');
   });
 
+  it('answers the health probe (CH TXT health.peregrine.) until draining, then SERVFAIL', () => {
+    const e = engineFor({ 'other.test.': '@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.7\n' });
+    const before = ask(e, 'health.peregrine', 'TXT', { class: 'CH' });
+    expect(String((before.answers[0] as { data: Buffer[] }).data[0])).toBe('serving');
+    e.setDraining(true);
+    expect(ask(e, 'health.peregrine', 'TXT', { class: 'CH' }).rcode).toBe('SERVFAIL');
+    expect(rrs(ask(e, 'ns.other.test', 'A').answers)).toEqual(['ns.other.test A 192.0.2.7']);
+  });
+
   it('can be turned off', () => {
     const quiet = engineFor({ 'other.test.': '@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.7\n' }, {
       maxUdpPayload: 1232, chaos: { idServer: null, hostnameBind: null, versionBind: null },
