@@ -193,3 +193,22 @@ describe('peregrine serve: command line', () => {
     expect(r.err).toContain('usage:');
   });
 });
+
+describe('peregrine serve on IPv6', () => {
+  it('answers on every --listen address, IPv4 and IPv6, over UDP and TCP, with two workers', async () => {
+    const port = await freePort();
+    const httpPort = await freePort();
+    const s = serve([
+      '--zone', 'examples/localhost.zone',
+      '--listen', `127.0.0.1:${port}`,
+      '--listen', `[::1]:${port}`,
+      '--workers', '2',
+      '--http', `127.0.0.1:${httpPort}`,
+      '--drain', '0',
+    ]);
+    await waitHealth(s, httpPort, 200);
+    expectLocalhostA(await udpQuery(port, query('localhost', 'A', 1)), 1);
+    expectLocalhostA(await udpQuery(port, query('localhost', 'A', 2), 2000, '::1'), 2);
+    expectLocalhostA(await tcpQuery(port, query('localhost', 'A', 3), 2000, '::1'), 3);
+  });
+});

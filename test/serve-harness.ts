@@ -92,8 +92,8 @@ export function query(name: string, type: dnsPacket.RecordType, id: number, qcla
   return { type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: qclass }] };
 }
 
-export async function udpQuery(port: number, packet: dnsPacket.Packet, timeoutMs = 2000): Promise<Response> {
-  const socket = dgram.createSocket('udp4');
+export async function udpQuery(port: number, packet: dnsPacket.Packet, timeoutMs = 2000, host = '127.0.0.1'): Promise<Response> {
+  const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
   try {
     return await new Promise<Response>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no UDP answer')), timeoutMs);
@@ -101,15 +101,15 @@ export async function udpQuery(port: number, packet: dnsPacket.Packet, timeoutMs
         clearTimeout(timer);
         resolve(dnsPacket.decode(msg) as Response);
       });
-      socket.send(dnsPacket.encode(packet), port, '127.0.0.1');
+      socket.send(dnsPacket.encode(packet), port, host);
     });
   } finally {
     socket.close();
   }
 }
 
-export async function tcpQuery(port: number, packet: dnsPacket.Packet, timeoutMs = 2000): Promise<Response> {
-  const socket = net.connect({ host: '127.0.0.1', port });
+export async function tcpQuery(port: number, packet: dnsPacket.Packet, timeoutMs = 2000, host = '127.0.0.1'): Promise<Response> {
+  const socket = net.connect({ host, port });
   try {
     return await new Promise<Response>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no TCP answer')), timeoutMs);
