@@ -13,6 +13,9 @@ import {
 import { NameScratch, ParsedQuery, PARSE_BADVERS, PARSE_DROP, PARSE_FORMERR } from './query.ts';
 import { ChaosAnswers, type ChaosOptions } from './chaos.ts';
 import { DenialSearch } from './denial-search.ts';
+import {
+  compressOwner, fragmentRecords, fragmentSize, writeFragmentRecords, writeFragmentSigs,
+} from './fragments.ts';
 
 export type { ChaosOptions } from './chaos.ts';
 
@@ -92,7 +95,6 @@ export class AnswerEngine {
   private insertDelta = 0;
   private insertRecords = 0;
   // Relocation of the template being placed (see copyBody).
-  private qBase = 12;
   private qDelta = 0;
   private shift0 = 0;
   private mark1 = 0;
@@ -381,10 +383,9 @@ export class AnswerEngine {
     // Upper bound of the fragments' size (owners uncompressed) for the quick check.
     let fragmentBound = 0;
     for (let i = 0; i < this.fragmentCount; i++) {
-      fragmentBound += this.fragmentSize(zone.bytes, u32[fragmentTable + this.fragments[i] - 1]);
+      fragmentBound += fragmentSize(zone.bytes, u32[fragmentTable + this.fragments[i] - 1]);
     }
     this.qDelta = name.length - nominal;
-    this.qBase = qBase;
     this.shift0 = pos - bodyBase;
     this.mark1 = bodyBase + answerSigs;
     this.shift1 = this.shift0 + inserted;
@@ -412,9 +413,10 @@ export class AnswerEngine {
         const before = p;
         for (let i = 0; i < this.fragmentCount && !cut; i++) {
           const f = u32[fragmentTable + this.fragments[i] - 1];
-          const end = this.writeFragmentRecords(zone.bytes, f, p, out, i);
+          this.fragmentOwners[i] = p;
+          const end = writeFragmentRecords(zone.bytes, f, p, out, this.query.qname, this.ownerLabels);
           if (end > limit) cut = true;
-          else { p = end; this.ns += this.fragmentRecords(zone.bytes, f, 0); }
+          else { p = end; this.ns += fragmentRecords(zone.bytes, f, 0); }
         }
         this.shift2 = this.shift1 + (p - before);
         recordsDone = true;
@@ -432,9 +434,9 @@ export class AnswerEngine {
     if (!cut) {
       for (let i = 0; i < this.fragmentCount && !cut; i++) {
         const f = u32[fragmentTable + this.fragments[i] - 1];
-        const end = this.writeFragmentSigs(zone.bytes, f, p, out, i);
+        const end = writeFragmentSigs(zone.bytes, f, p, out, this.fragmentOwners[i]);
         if (end > limit) cut = true;
-        else { p = end; this.ns += this.fragmentRecords(zone.bytes, f, 1); }
+        else { p = end; this.ns += fragmentRecords(zone.bytes, f, 1); }
       }
     }
     if (cut) {
@@ -519,126 +521,6 @@ export class AnswerEngine {
     return 12; // not a suffix of the name: cannot happen for names in one zone
   }
 
-  /** Bytes a fragment takes at most (its owner written whole). */
-  private fragmentSize(bytes: Uint8Array, f: number): number {
-    let p = f;
-    const ownerLen = (bytes[p] << 8) | bytes[p + 1];
-    let size = ownerLen;
-    p += 2 + ownerLen;
-    for (let part = 0; part < 2; part++) {
-      const records = (bytes[p] << 8) | bytes[p + 1];
-      p += 2;
-      for (let r = 0; r < records; r++) {
-        const len = (bytes[p] << 8) | bytes[p + 1];
-        size += (part === 0 && r === 0 ? 0 : 2) + len;
-        p += 2 + len;
-      }
-    }
-    return size;
-  }
-
-  /**
-   * A fragment's NSEC/NSEC3 records: the owner compressed against the query name as Knot
-   * compresses it (write_owner → knot_compr_put_dname), later records pointing at it.
-   */
-  private writeFragmentRecords(bytes: Uint8Array, f: number, p: number, out: Uint8Array, slot: number): number {
-    const ownerLen = (bytes[f] << 8) | bytes[f + 1];
-    const owner = f + 2;
-    let q = owner + ownerLen;
-    const records = (bytes[q] << 8) | bytes[q + 1];
-    q += 2;
-    const ownerAt = p;
-    this.fragmentOwners[slot] = ownerAt;
-    for (let r = 0; r < records; r++) {
-      if (r === 0) p = this.compressOwner(bytes, owner, out, p);
-      else { out[p++] = 0xc0 | (ownerAt >>> 8); out[p++] = ownerAt & 0xff; }
-      const len = (bytes[q] << 8) | bytes[q + 1];
-      for (let i = 0; i < len; i++) out[p + i] = bytes[q + 2 + i];
-      p += len;
-      q += 2 + len;
-    }
-    return p;
-  }
-
-  /** How many records a fragment holds: part 0 its NSEC/NSEC3 records, part 1 its RRSIGs. */
-  private fragmentRecords(bytes: Uint8Array, f: number, part: number): number {
-    let q = f + 2 + ((bytes[f] << 8) | bytes[f + 1]);
-    const records = (bytes[q] << 8) | bytes[q + 1];
-    if (part === 0) return records;
-    q += 2;
-    for (let r = 0; r < records; r++) q += 2 + ((bytes[q] << 8) | bytes[q + 1]);
-    return (bytes[q] << 8) | bytes[q + 1];
-  }
-
-  /** A fragment's RRSIGs, their owner a pointer to the records' owner. */
-  private writeFragmentSigs(bytes: Uint8Array, f: number, p: number, out: Uint8Array, slot: number): number {
-    let q = f + 2 + ((bytes[f] << 8) | bytes[f + 1]);
-    const records = (bytes[q] << 8) | bytes[q + 1];
-    q += 2;
-    for (let r = 0; r < records; r++) q += 2 + ((bytes[q] << 8) | bytes[q + 1]);
-    const sigs = (bytes[q] << 8) | bytes[q + 1];
-    q += 2;
-    const ownerAt = this.fragmentOwners[slot];
-    for (let r = 0; r < sigs; r++) {
-      out[p++] = 0xc0 | (ownerAt >>> 8);
-      out[p++] = ownerAt & 0xff;
-      const len = (bytes[q] << 8) | bytes[q + 1];
-      for (let i = 0; i < len; i++) out[p + i] = bytes[q + 2 + i];
-      p += len;
-      q += 2 + len;
-    }
-    return p;
-  }
-
-  /**
-   * Write the lowercased name at bytes[at] compressed against the query name (at offset 12)
-   * with Knot's label-aligned suffix match. Returns the end.
-   */
-  private compressOwner(bytes: Uint8Array, at: number, out: Uint8Array, p: number, labelAt?: Int32Array): number {
-    const labels = this.ownerLabels;
-    let n = 0;
-    for (let i = at; bytes[i] !== 0 && n < labels.length; i += bytes[i] + 1) labels[n++] = i;
-    if (n === 0) {
-      out[p++] = 0;
-      return p;
-    }
-    const name = this.query.qname;
-    const qn = name.labelCount;
-    const first = qn > n ? qn - n : 0; // the question's labels aligned with the name's
-    let i = 0;
-    const copyLabels = (from: number, to: number) => {
-      if (labelAt) for (let k = from; k <= to; k++) labelAt[k] = p + labels[k] - labels[from];
-      for (let k = labels[from], end = labels[to] + bytes[labels[to]] + 1; k < end; k++) out[p++] = bytes[k];
-    };
-    if (n > qn - first) {
-      i = n - (qn - first);
-      copyLabels(0, i - 1);
-    }
-    let matchBegin = i;
-    let compr = first;
-    for (let j = first; i < n; i++, j++) {
-      const a = labels[i];
-      const b = name.labelStarts[j];
-      const l = bytes[a];
-      let equal = l === name.name[b];
-      for (let k = 1; equal && k <= l; k++) equal = bytes[a + k] === name.name[b + k];
-      if (!equal) {
-        copyLabels(matchBegin, i);
-        matchBegin = i + 1;
-        compr = j + 1;
-      }
-    }
-    if (labelAt) for (let k = matchBegin; k < n; k++) labelAt[k] = 12 + name.labelStarts[compr + k - matchBegin];
-    if (matchBegin === n) {
-      out[p++] = 0;
-    } else {
-      const target = 12 + name.labelStarts[compr];
-      out[p++] = 0xc0 | (target >>> 8);
-      out[p++] = target & 0xff;
-    }
-    return p;
-  }
-
   /**
    * RFC 6672: the DNAME RRset, a CNAME synthesized from the query name with the DNAME owner's
    * suffix replaced by the target, then — as Knot does — the answer for that new name when
@@ -689,7 +571,7 @@ export class AnswerEngine {
     const bytes = zone.bytes;
     for (let i = 0; i < targetLen; i++) synth[ownerStart + i] = bytes[targetAt + i];
     const synthesized = p;
-    p = this.compressOwner(synth, 0, out, p, this.labelAt);
+    p = compressOwner(synth, 0, out, p, this.query.qname, this.ownerLabels, this.labelAt);
     out[rdlength] = (p - synthesized) >>> 8;
     out[rdlength + 1] = (p - synthesized) & 0xff;
     this.an++;
