@@ -399,7 +399,16 @@ export class AnswerEngine {
     let insertDone = inserted === 0;
     let recordsDone = this.fragmentCount === 0;
     let cut = false;
-    for (let k = 0; k <= units && !cut; k++, u += 2) {
+    let first = 0;
+    if (whole && inserted === 0 && this.fragmentCount === 0) {
+      // Everything fits and nothing goes in between: answer and authority in one copy.
+      this.copyBody(zone, template, 0, split, p, out, qBase, this.qDelta, this.shift0, this.mark1, this.shift1, this.mark2, this.shift2);
+      this.an += u16[t + 2];
+      this.ns += u16[t + 3];
+      p += split;
+      first = units + 1;
+    }
+    for (let k = first; k <= units && !cut; k++, u += 2) {
       const start = k < units ? u16[u] : split;
       if (!insertDone && start >= answerSigs) {
         if (!whole && p + inserted > limit) { cut = true; break; }
@@ -426,8 +435,7 @@ export class AnswerEngine {
       const end = k + 1 < units ? u16[u + 2] : split;
       if (!whole && p + end - start > limit) { cut = true; break; }
       this.copyBody(zone, template, start, end, p, out, qBase, this.qDelta, this.shift0, this.mark1, this.shift1, this.mark2, this.shift2);
-      if (start < authSigs && start >= u16[t + T_AUTH_START]) this.ns += u16[u + 1];
-      else if (start < u16[t + T_AUTH_START]) this.an += u16[u + 1];
+      if (start < u16[t + T_AUTH_START]) this.an += u16[u + 1];
       else this.ns += u16[u + 1];
       p += end - start;
     }
