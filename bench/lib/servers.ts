@@ -3,8 +3,9 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import { freePort } from '../../test/interop/helpers/ports.ts';
+import { healthz } from '../../test/interop/helpers/peregrine.ts';
+import { nsdServerLines } from '../../test/interop/helpers/nsd.ts';
 import {
   answersSoa, spawnServer, waitUntil, zonesReady, type Spawned,
 } from '../../test/interop/helpers/process.ts';
@@ -81,20 +82,11 @@ export async function startNsd(o: StartOptions): Promise<Running> {
     `reuseport: ${o.workers > 1 ? 'yes' : 'no'}`, 'ipv4-edns-size: 1232', 'verbosity: 0',
   ];
   const lines = [
-    'server:',
-    `    ip-address: 127.0.0.1@${port}`,
+    ...nsdServerLines(dir, port),
     `    server-count: ${o.workers}`,
     `    reuseport: ${o.workers > 1 ? 'yes' : 'no'}`,
     '    rrl-ratelimit: 0',
     '    rrl-whitelist-ratelimit: 0',
-    '    username: ""',
-    '    chroot: ""',
-    `    zonesdir: ${q(dir)}`,
-    `    pidfile: ${q(path.join(dir, 'nsd.pid'))}`,
-    '    database: ""',
-    `    zonelistfile: ${q(path.join(dir, 'zone.list'))}`,
-    `    xfrdfile: ${q(path.join(dir, 'xfrd.state'))}`,
-    `    xfrdir: ${q(dir)}`,
     '    verbosity: 0',
     '    ipv4-edns-size: 1232',
     'remote-control:',
@@ -110,19 +102,7 @@ export async function startNsd(o: StartOptions): Promise<Running> {
   return { name: 'nsd', port, pid: proc.child.pid!, settings, stop };
 }
 
-export function healthz(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
-}
+export { healthz };
 
 export interface PeregrineRunning extends Running {
   httpPort: number;

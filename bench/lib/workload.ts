@@ -2,6 +2,8 @@
 // operators see on an authoritative server (issue 7): ≈80 % existing names, 10 % NXDOMAIN,
 // 5 % wildcard, 5 % referral. Deterministic (seeded), so two runs query the same names.
 
+import { seededRandom } from '../../test/helpers/random.ts';
+
 export const ORIGIN = 'bench.test.';
 
 /** Query-mix shares; they sum to 1. */
@@ -45,17 +47,6 @@ export function zoneText(names: number, serial = 1): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Small fast PRNG (mulberry32): deterministic query files. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Query {
   kind: QueryKind;
@@ -65,7 +56,7 @@ export interface Query {
 
 /** `count` queries in the mix, over a zone of `names` names. */
 export function* queries(names: number, count: number, seed = 7): Generator<Query> {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const k = delegationCount(names);
   const cut1 = MIX.existing;
   const cut2 = cut1 + MIX.nxdomain;

@@ -15,14 +15,15 @@ export interface NsdOptions {
   timeoutMs?: number;
 }
 
-export async function startNsd(opts: NsdOptions): Promise<ServerHandle & { dir: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'peregrine-nsd-'));
-  const port = opts.port ?? (await freePort());
+/**
+ * The `server:` lines every NSD started here shares: loopback port, no privilege drop or
+ * chroot, every file in the throwaway directory.
+ */
+export function nsdServerLines(dir: string, port: number): string[] {
   const q = (s: string) => JSON.stringify(s);
-  const lines = [
+  return [
     'server:',
     `    ip-address: 127.0.0.1@${port}`,
-    '    server-count: 1',
     '    username: ""',
     '    chroot: ""',
     `    zonesdir: ${q(dir)}`,
@@ -31,6 +32,16 @@ export async function startNsd(opts: NsdOptions): Promise<ServerHandle & { dir: 
     `    zonelistfile: ${q(path.join(dir, 'zone.list'))}`,
     `    xfrdfile: ${q(path.join(dir, 'xfrd.state'))}`,
     `    xfrdir: ${q(dir)}`,
+  ];
+}
+
+export async function startNsd(opts: NsdOptions): Promise<ServerHandle & { dir: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'peregrine-nsd-'));
+  const port = opts.port ?? (await freePort());
+  const q = (s: string) => JSON.stringify(s);
+  const lines = [
+    ...nsdServerLines(dir, port),
+    '    server-count: 1',
     `    identity: ${q(TEST_IDENTITY)}`,
     `    version: ${q(TEST_VERSION)}`,
     '    hide-identity: no',

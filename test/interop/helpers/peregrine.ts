@@ -22,7 +22,8 @@ export interface PeregrineHandle extends ServerHandle {
   readonly args: string[];
 }
 
-function healthz(port: number): Promise<boolean> {
+/** GET /healthz on 127.0.0.1: true for 200, false for anything else or no answer in 1 s. */
+export function healthz(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 1000 }, (res) => {
       res.resume();
