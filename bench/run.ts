@@ -3,7 +3,8 @@
 // installs nothing, and says what is missing.
 //
 //   node_modules/.bin/node bench/run.ts [--workers 1] [--seconds 10] [--names 10000]
-//       [--only dnsperf,do,compile,rss,reload,http] [--do] [--big-names 1000000]
+//       [--only dnsperf,do,compile,rss,reload,http,rebuild] [--do] [--big-names 1000000]
+//       [--small-zones 10000]   (rebuild: --only rebuild; not part of the default run)
 //       [--clients 8] [--outstanding 500] [--rss-workers N] [--cpu-prof DIR] [--json] [--no-write]
 //
 // All traffic goes to 127.0.0.1. Results: bench/results/bench-<date>.json.
@@ -19,9 +20,10 @@ import { runDnsperf, type DnsperfResult } from './lib/dnsperf.ts';
 import {
   ROOT, healthz, startKnotd, startNsd, startPeregrine, type PeregrineRunning, type Running,
 } from './lib/servers.ts';
+import { measureRebuild } from './lib/rebuild.ts';
 import { MIX, ORIGIN, queryText, zoneLines, zoneText } from './lib/workload.ts';
 
-const SECTIONS = ['dnsperf', 'do', 'compile', 'rss', 'reload', 'http'] as const;
+const SECTIONS = ['dnsperf', 'do', 'compile', 'rss', 'reload', 'http', 'rebuild'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     names: { type: 'string', default: '10000' },
     'big-names': { type: 'string', default: '1000000' },
+    'small-zones': { type: 'string', default: '10000' },
     only: { type: 'string' },
     do: { type: 'boolean', default: false },
     clients: { type: 'string', default: '8' },
@@ -52,6 +55,7 @@ const workers = Number(values.workers);
 const seconds = Number(values.seconds);
 const names = Number(values.names);
 const bigNames = Number(values['big-names']);
+const smallZones = Number(values['small-zones']);
 const clients = Number(values.clients);
 const outstanding = Number(values.outstanding);
 const cores = availableParallelism();
@@ -66,11 +70,11 @@ if (values.only) {
     sections.add(s as Section);
   }
 } else {
-  for (const s of SECTIONS) if (s !== 'do') sections.add(s);
+  for (const s of SECTIONS) if (s !== 'do' && s !== 'rebuild') sections.add(s);
   if (values.do) sections.add('do');
 }
 if (values.do) sections.add('do');
-for (const [k, v] of Object.entries({ workers, seconds, names, bigNames, clients, outstanding, rssWorkers })) {
+for (const [k, v] of Object.entries({ workers, seconds, names, bigNames, smallZones, clients, outstanding, rssWorkers })) {
   if (!Number.isInteger(v) || v < 1) {
     console.error(`--${k}: a positive integer is needed`);
     process.exit(2);
@@ -315,7 +319,7 @@ async function sectionBig(doRss: boolean, doReload: boolean): Promise<void> {
   const rssRows: { workers: number; rssMiB: number; startMs: number }[] = [];
   const measureRss = async (p: PeregrineRunning, w: number) => {
     while (!(await healthz(p.httpPort))) await sleep(100);
-    await sleep(2000); // let the compiler's garbage go
+    await sleep(15_000); // let the compiler's garbage go, and the build thread end with its heap (see rss.ts)
     rssRows.push({ workers: w, rssMiB: rssMiB(p.pid), startMs: Math.round(p.startMs) });
   };
   progress(`peregrine serve, ${fmt(bigNames)} names, 1 worker`);
@@ -357,6 +361,23 @@ async function sectionBig(doRss: boolean, doReload: boolean): Promise<void> {
     for (const r of rssRows) log(`| ${r.workers} | ${fmt(r.rssMiB)} | ${fmt(r.startMs)} |`);
   }
   rmSync(dir, { recursive: true, force: true });
+}
+
+async function sectionRebuild(): Promise<void> {
+  const r = await measureRebuild({
+    dir: path.join(work, 'rebuild'),
+    smallZones,
+    bigNames,
+    writeBig: (file) => writeZone(file, bigNames, 1),
+    workers,
+    progress,
+  });
+  rmSync(path.join(work, 'rebuild'), { recursive: true, force: true });
+  results.rebuild = r;
+  log(`\n## Full rebuild (SIGHUP): ${fmt(r.smallZones)} small zones + one of ${fmt(r.bigNames)} names, --workers ${workers}\n`);
+  log('| start ms | rebuild ms | /healthz polls | max ms | p99 ms | p50 ms | failed | RSS before MiB | peak MiB | after MiB |');
+  log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  log(`| ${fmt(r.startMs)} | ${fmt(r.rebuildMs)} | ${fmt(r.healthz.polls)} | ${r.healthz.maxMs} | ${r.healthz.p99Ms} | ${r.healthz.p50Ms} | ${r.healthz.failed} | ${fmt(r.rssMiB.before)} | ${fmt(r.rssMiB.peak)} | ${fmt(r.rssMiB.after)} |`);
 }
 
 async function sectionHttp(): Promise<void> {
@@ -406,6 +427,7 @@ try {
   if (sections.has('do')) await sectionDo();
   if (sections.has('compile')) await sectionCompile();
   if (sections.has('rss') || sections.has('reload')) await sectionBig(sections.has('rss'), sections.has('reload'));
+  if (sections.has('rebuild')) await sectionRebuild();
 } catch (err) {
   failed = true;
   console.error(`bench failed: ${(err as Error).stack ?? err}`);
@@ -426,7 +448,7 @@ const report = {
     knotd: onPath('knotd') ? version('knotd', ['-V']) : null,
     nsd: onPath('nsd') ? version('nsd', ['-v']) : null,
   },
-  options: { workers, seconds, names, bigNames, clients, outstanding, rssWorkers, sections: [...sections] },
+  options: { workers, seconds, names, bigNames, smallZones, clients, outstanding, rssWorkers, sections: [...sections] },
   elapsedSeconds: round((performance.now() - t0) / 1000),
   failed,
   ...results,

@@ -5,6 +5,7 @@ import { formatAddress, type ServeOptions } from '../config/serve-options.ts';
 import { ZoneFiles } from '../sources/files/zone-files.ts';
 import { VERSION } from '../version.ts';
 import { allocateCounters } from '../worker/counters.ts';
+import { BuildPool } from './build-pool.ts';
 import { onStopSignal } from './drain.ts';
 import { Health } from './health.ts';
 import { startHttp, type HttpEndpoint } from './http.ts';
@@ -35,7 +36,9 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   // One counters slot per worker, written by the workers, summed by /metrics.
   const counters = allocateCounters(options.workers);
   const metrics = createMetrics(registry, counters);
-  const zoneFiles = zoneFileSource(options, { publisher, registry, metrics, health, log });
+  // Zone files are read and compiled in build threads: this thread keeps answering while they work.
+  const builds = new BuildPool();
+  const zoneFiles = zoneFileSource(options, { publisher, registry, metrics, health, log, builds });
   await zoneFiles.start();
   const stopReloadSignal = onReloadSignal(zoneFiles, log);
   if (publisher.zoneCount === 0) {
@@ -49,6 +52,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     log.fatal({ event: 'http_error', code: 'PGN_ERR_LISTEN' }, `cannot listen for HTTP on ${formatAddress(options.http)}: ${(err as Error).message}`);
     stopReloadSignal();
     zoneFiles.close();
+    await builds.destroy();
     return 1;
   }
 
@@ -68,6 +72,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     log.fatal({ event: 'workers_failed', code: 'PGN_ERR_LISTEN' }, (err as Error).message);
     stopReloadSignal();
     zoneFiles.close();
+    await builds.destroy();
     await pool.stop();
     await http.close();
     return 1;
@@ -89,6 +94,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
       stopReloadSignal();
       removeTestHooks();
       zoneFiles.close();
+      await builds.destroy();
       await pool.stop();
       await http.close();
     },
@@ -103,6 +109,7 @@ interface ZoneFilesContext {
   metrics: Metrics;
   health: Health;
   log: Logger;
+  builds: BuildPool;
 }
 
 /** The zone-file source of --zone and --zone-dir: it watches its files and publishes through `publisher`. */
@@ -116,6 +123,7 @@ function zoneFileSource(options: ServeOptions, c: ZoneFilesContext): ZoneFiles {
     expiryWarningSeconds: options.expiryWarningSeconds,
     observeLoad: reloadDurationHistogram(c.metrics.registry),
     onPublished: () => (c.health.zones = c.publisher.zoneCount),
+    build: c.builds.build,
   });
 }
 

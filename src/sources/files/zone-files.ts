@@ -1,6 +1,10 @@
 // The zone-file source: the zones of --zone and --zone-dir, loaded at start, reloaded when a file
 // changes (or on SIGHUP), published to the workers one changed zone at a time.
 //
+// Reading and compiling go through a builder: serve's BuildPool (build threads, off this event
+// loop), else loadZone in this thread. A zone is never built twice at once: a change during its
+// build gets it built once more after.
+//
 // A reload reads and compiles only the zones whose files changed; the new images go out as one
 // new generation through the Publisher, the others keep their images. A version that fails to
 // load never replaces the one serving: its problems are logged as FILE:LINE and counted.
@@ -11,7 +15,8 @@ import type { ZoneSpec } from '../../config/serve-options.ts';
 import { WARN_WATCH, WARN_ZONE_FILE_MISSING, WARN_ZONE_REMOVED, type PeregrineError } from '../../errors.ts';
 import type { Logger } from '../../primary/log.ts';
 import type { Publisher } from '../../primary/publisher.ts';
-import { loadZone, type LoadedZone } from '../../primary/zone-loader.ts';
+import type { ZoneBuilder } from '../../primary/build-pool.ts';
+import { loadZone, type LoadedZone, type LoadResult } from '../../primary/zone-loader.ts';
 import { firstProblem, logSignatureExpiry, logZoneErrors, zoneFields, zoneSummary } from '../../primary/zone-log.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import { FileWatcher } from './watch.ts';
@@ -33,6 +38,11 @@ export interface ZoneFilesOptions {
   observeLoad?: (seconds: number) => void;
   /** After each publication (the number of zones served may have changed). */
   onPublished?: () => void;
+  /**
+   * Reads and compiles one zone file: serve passes its BuildPool (off the event loop); the
+   * default runs loadZone in this thread.
+   */
+  build?: ZoneBuilder;
 }
 
 /** Why zones are (re)loaded: the first load, a file event, or SIGHUP. */
@@ -50,6 +60,10 @@ interface Entry {
   name: string | null;
   /** Resolved paths of the files last read for it (the zone file and its $INCLUDEs). */
   files: string[];
+  /** The batch building it now (until that batch is published and its follow-ups are done). */
+  building: Promise<void> | null;
+  /** A change seen while it was building: build it once more after (the first reason seen). */
+  again: LoadReason | null;
 }
 
 /** A version that loaded and waits to be published. */
@@ -59,6 +73,20 @@ interface Loaded {
   previousSerial: number | null;
   loadMs: number;
 }
+
+/** Zones handed to the builder, or taken from it, before the thread yields (see run). */
+const ZONES_AT_ONCE = 250;
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** The outcome of one build, and how long it took. */
+interface Built {
+  result: LoadResult;
+  loadMs: number;
+}
+
+/** Zones logged as served before the thread yields (see publish). */
+const LOG_LINES_AT_ONCE = 25;
 
 /** Files in a zone directory that hold zones: `NAME.zone`, not dot files (editors' and tools' temporaries). */
 export function isZoneFileName(name: string): boolean {
@@ -71,11 +99,15 @@ export class ZoneFiles {
   private readonly entries = new Map<string, Entry>();
   /** Resolved zone directory → as given (file names in logs keep the operator's form). */
   private readonly dirs = new Map<string, string>();
+  /** Origin → the entry serving it (at most one: a second one is rejected as a duplicate). */
+  private readonly byOrigin = new Map<string, Entry>();
   private watcher: FileWatcher | null = null;
   private closed = false;
+  private readonly builder: ZoneBuilder;
 
   constructor(options: ZoneFilesOptions) {
     this.options = options;
+    this.builder = options.build ?? (async (file, origin, opts) => loadZone(file, origin, opts));
     for (const dir of options.zoneDirs) this.dirs.set(path.resolve(dir), dir);
   }
 
@@ -134,7 +166,10 @@ export class ZoneFiles {
     await this.apply([...this.entries.keys()].filter((k) => keys.has(k)), 'change');
   }
 
-  /** Stop watching; a reload in progress still completes. */
+  /**
+   * Stop watching and reloading. A publication in progress still completes; versions still
+   * building are not published (the builder may be gone: serve destroys its pool next).
+   */
   close(): void {
     this.closed = true;
     this.watcher?.close();
@@ -149,7 +184,7 @@ export class ZoneFiles {
     const key = path.resolve(spec.file);
     // The same file named twice (--zone and inside a --zone-dir) is one zone.
     if (this.entries.has(key)) return;
-    this.entries.set(key, { spec, key, dir, serving: null, name: null, files: [key] });
+    this.entries.set(key, { spec, key, dir, serving: null, name: null, files: [key], building: null, again: null });
   }
 
   /** New `*.zone` files in the zone directories become entries (loaded by the caller). */
@@ -180,56 +215,126 @@ export class ZoneFiles {
   }
 
   /**
-   * Load these entries (synchronously: read, parse, check, compile), then publish every version
-   * that loaded in one generation; resolves once every worker serves it.
+   * Load these entries (read, parse, check, compile: through the builder, several at once), then
+   * publish every version that loaded in one generation; resolves once every worker serves it.
+   * An entry is never built twice at once: one already building is built once more after its
+   * build is published (however many changes came meanwhile), and this call waits for that too.
    */
   private apply(keys: string[], reason: LoadReason): Promise<void> {
-    const loaded: Loaded[] = [];
+    const batch: Entry[] = [];
     const removed: string[] = [];
+    const waits: Promise<void>[] = [];
     for (const key of keys) {
       const entry = this.entries.get(key);
       if (entry === undefined) continue;
+      if (entry.building !== null) {
+        entry.again ??= reason;
+        // Its batch reports its own failure; here it only has to be over.
+        waits.push(entry.building.catch(() => undefined));
+        continue;
+      }
       // At start a missing file is a load error like any other; later it is a deletion.
       if (reason !== 'start' && !isFile(entry.key)) {
         this.gone(entry, removed);
         continue;
       }
-      const l = this.load(entry, reason);
-      if (l === null) continue;
-      const previous = entry.serving;
-      const oldName = entry.name;
-      entry.serving = l.zone;
-      entry.name = l.zone.origin;
-      entry.files = l.zone.files.map((f) => path.resolve(f));
-      // The file's $ORIGIN changed: the old zone goes, and so does its status if no file serves it.
-      if (previous !== null && previous.origin !== l.zone.origin) removed.push(previous.origin);
-      if (oldName !== null && oldName !== l.zone.origin && this.servedBy(oldName) === undefined) {
-        this.options.registry.remove(oldName);
-      }
-      this.options.registry.loaded(l.zone);
-      loaded.push(l);
+      batch.push(entry);
     }
-    this.rewatch();
-    if (loaded.length === 0 && removed.length === 0) return Promise.resolve();
+    if (batch.length > 0) {
+      const run = this.run(batch, removed, reason);
+      for (const entry of batch) entry.building = run;
+      waits.push(run);
+    } else {
+      this.rewatch();
+      if (removed.length > 0) waits.push(this.publish([], removed, reason));
+    }
+    return Promise.all(waits).then(() => undefined);
+  }
 
+  /** Build a batch, publish what loaded (and what `removed` names), then the follow-up builds. */
+  private async run(batch: Entry[], removed: string[], reason: LoadReason): Promise<void> {
+    try {
+      // Thousands of zones: hand them out, and later take them in, a few hundred at a time, so
+      // that this thread answers HTTP in between.
+      const building: Promise<Built | null>[] = [];
+      for (const [i, entry] of batch.entries()) {
+        building.push(this.build(entry));
+        if (i % ZONES_AT_ONCE === ZONES_AT_ONCE - 1) await yieldToLoop();
+      }
+      const built = await Promise.all(building);
+      // Stopping: what was built is not published any more.
+      if (this.closed) return;
+      const loaded: Loaded[] = [];
+      for (const [i, entry] of batch.entries()) {
+        if (i % ZONES_AT_ONCE === ZONES_AT_ONCE - 1) await yieldToLoop();
+        const b = built[i];
+        if (b === null) continue;
+        const l = this.load(entry, b.result, b.loadMs, reason);
+        if (l === null) continue;
+        const previous = entry.serving;
+        const oldName = entry.name;
+        this.setServing(entry, l.zone);
+        entry.name = l.zone.origin;
+        entry.files = l.zone.files.map((f) => path.resolve(f));
+        // The file's $ORIGIN changed: the old zone goes, and so does its status if no file serves it.
+        if (previous !== null && previous.origin !== l.zone.origin) removed.push(previous.origin);
+        if (oldName !== null && oldName !== l.zone.origin && this.servedBy(oldName) === undefined) {
+          this.options.registry.remove(oldName);
+        }
+        this.options.registry.loaded(l.zone);
+        loaded.push(l);
+      }
+      this.rewatch();
+      if (loaded.length === 0 && removed.length === 0) return;
+      await this.publish(loaded, removed, reason);
+    } finally {
+      const again = new Map<LoadReason, string[]>();
+      for (const entry of batch) {
+        entry.building = null;
+        if (entry.again === null) continue;
+        const keys = again.get(entry.again) ?? [];
+        keys.push(entry.key);
+        again.set(entry.again, keys);
+        entry.again = null;
+      }
+      if (!this.closed) await Promise.all([...again].map(([r, keys]) => this.apply(keys, r)));
+    }
+  }
+
+  /** One generation to every worker; then a log line and a histogram sample per zone loaded. */
+  private publish(loaded: Loaded[], removed: string[], reason: LoadReason): Promise<void> {
     const publishing = performance.now();
     return this.options.publisher.publish(
       loaded.map((l) => l.zone),
       removed,
-    ).then(() => {
+    ).then(async () => {
       const publishMs = performance.now() - publishing;
-      for (const l of loaded) this.served(l, publishMs, reason);
+      for (const [i, l] of loaded.entries()) {
+        this.served(l, publishMs, reason);
+        // Log lines are written synchronously: after every 25 lines (~15 kB), let the reader of stdout
+        // (a pipe of 64 kB) catch up, and this thread answer HTTP (a rebuild of 10k zones logs 10k).
+        if (i % LOG_LINES_AT_ONCE === LOG_LINES_AT_ONCE - 1) await new Promise((r) => setTimeout(r, 1));
+      }
       this.options.onPublished?.();
     });
   }
 
-  /** Read and compile one entry; on failure log every problem, count it, and return null. */
-  private load(entry: Entry, reason: LoadReason): Loaded | null {
+  /** Read and compile one entry through the builder; null when stopping abandoned it. */
+  private async build(entry: Entry): Promise<Built | null> {
+    const started = performance.now();
+    try {
+      const result = await this.builder(entry.spec.file, entry.spec.origin, { expiryWarningSeconds: this.options.expiryWarningSeconds });
+      return { result, loadMs: performance.now() - started };
+    } catch (err) {
+      if (this.closed) return null;
+      throw err;
+    }
+  }
+
+  /** The outcome of a build; on failure log every problem, count it, and return null. */
+  private load(entry: Entry, result: LoadResult, loadMs: number, reason: LoadReason): Loaded | null {
     const { log, registry } = this.options;
     const file = entry.spec.file;
-    const started = performance.now();
-    const result = loadZone(file, entry.spec.origin, { expiryWarningSeconds: this.options.expiryWarningSeconds });
-    const loadMs = performance.now() - started;
     const serving = entry.serving;
     if (!result.ok) {
       const name = serving?.origin ?? result.origin;
@@ -276,6 +381,7 @@ export class ZoneFiles {
     const serving = entry.serving;
     if (entry.dir !== null) {
       this.entries.delete(entry.key);
+      this.setServing(entry, null);
       if (entry.name !== null && this.servedBy(entry.name) === undefined) registry.remove(entry.name);
       if (serving !== null) removed.push(serving.origin);
       log.warn(
@@ -311,8 +417,15 @@ export class ZoneFiles {
   }
 
   private servedBy(origin: string): Entry | undefined {
-    for (const entry of this.entries.values()) if (entry.serving?.origin === origin) return entry;
-    return undefined;
+    return this.byOrigin.get(origin);
+  }
+
+  /** What an entry serves now, and the origin index with it (no scan of 10k entries per zone). */
+  private setServing(entry: Entry, zone: LoadedZone | null): void {
+    const previous = entry.serving;
+    if (previous !== null && this.byOrigin.get(previous.origin) === entry) this.byOrigin.delete(previous.origin);
+    entry.serving = zone;
+    if (zone !== null) this.byOrigin.set(zone.origin, entry);
   }
 }
 
