@@ -288,8 +288,3 @@ function writeDenialTables(b: ImageBuilder, denial: Denial, f: TemplateFactory):
   chain.forEach((e, i) => entries.push(b.add(e.hash), i + 1));
   return { fragments, nsec: 0, nsec3: b.list(entries) };
 }
-
-/** The image alone, for callers that need nothing else. */
-export function compileZone(zone: Zone): SharedArrayBuffer {
-  return compile(zone).image;
-}

@@ -9,7 +9,7 @@ import {
   TYPE_SOA, TYPE_SRV, TYPE_SVCB, TYPE_HTTPS,
 } from '../zone/types.ts';
 import { PROOF_ENCLOSER, PROOF_ENCLOSER_WILDCARD, PROOF_NODE, PROOF_QNAME } from '../image/layout.ts';
-import type { RRset, TreeNode, ZoneTree } from './zone-tree.ts';
+import type { Resolution, RRset, TreeNode, ZoneTree } from './zone-tree.ts';
 import { DENIAL_NSEC, DENIAL_NSEC3, type Denial } from './denial.ts';
 import {
   type PlacedRRset, SECTION_ADDITIONAL, SECTION_ANSWER, SECTION_AUTHORITY, type TemplateSpec,
@@ -45,6 +45,14 @@ function additionalTarget(type: number, rdata: Uint8Array): Uint8Array | null {
   if (type === TYPE_SRV) return rdata.subarray(6);
   if (type === TYPE_SVCB || type === TYPE_HTTPS) return rdata.subarray(2);
   return null;
+}
+
+/** A name a CNAME chain passes: the owner as asked for, the node answering it. */
+interface ChainHop {
+  owner: WireName;
+  node: TreeNode;
+  /** Answered by a wildcard. */
+  wildcard: boolean;
 }
 
 /** Proof records collected for one response's authority section, each node once. */
@@ -307,7 +315,28 @@ export class TemplateFactory {
   }
 
   /**
-   * Follow the node's CNAME inside the zone. `qtype` null gives the chain for every type the
+   * Follow the node's CNAME inside the zone, as a worker would look each target up: the
+   * names passed (each a CNAME, the last one possibly the data) and how the walk ended.
+   */
+  private followChain(node: TreeNode): { hops: ChainHop[]; end: Resolution | null } {
+    const hops: ChainHop[] = [];
+    const visited = new Set<TreeNode>([node]);
+    let target = node.rrsets.get(TYPE_CNAME)!.rdatas[0];
+    for (let step = 0; step < MAX_CHAIN; step++) {
+      const r = this.tree.resolve(target);
+      if (r.kind !== 'node') return { hops, end: r };
+      if (visited.has(r.node)) break; // a loop: what was passed so far is the answer
+      visited.add(r.node);
+      hops.push({ owner: lowerName(target), node: r.node, wildcard: r.wildcard });
+      const next = r.node.rrsets.get(TYPE_CNAME);
+      if (!next) break;
+      target = next.rdatas[0];
+    }
+    return { hops, end: null };
+  }
+
+  /**
+   * The node's CNAME and the chain it starts. `qtype` null gives the chain for every type the
    * end of the chain does not have.
    */
   cnameChain(node: TreeNode, qtype: number | null, dnssec: boolean): Group {
@@ -318,57 +347,44 @@ export class TemplateFactory {
     const finals: RRset[] = [];
     const glue: RRset[] = [];
     let rcode = RCODE_NOERROR;
-    const visited = new Set<TreeNode>([node]);
-    let target = node.rrsets.get(TYPE_CNAME)!.rdatas[0];
-    for (let step = 0; step < MAX_CHAIN; step++) {
-      const r = this.tree.resolve(target);
-      if (r.kind === 'outside' || r.kind === 'dname') break;
-      if (r.kind === 'referral') {
-        // Knot goes on into the delegation: the answer so far, then the referral.
-        const ns = r.cut.rrsets.get(TYPE_NS)!;
-        negative.push({ rrset: ns, section: SECTION_AUTHORITY, ownerIsQname: false });
-        if (dnssec && this.denial.signed) {
-          const ds = r.cut.rrsets.get(TYPE_DS);
-          if (ds) negative.push(...this.withSig(r.cut, ds, SECTION_AUTHORITY, false, true));
-          else this.proveNodata(proofs, r.cut);
-        }
-        glue.push(ns);
-        break;
-      }
-      const owner = lowerName(target);
-      if (r.kind === 'nxdomain') {
-        rcode = RCODE_NXDOMAIN;
-        negative.push(...this.soaAuthority(dnssec));
-        if (dnssec) this.proveNxdomain(proofs, owner, this.closestEncloser(owner));
-        break;
-      }
-      const n = r.node;
-      if (visited.has(n)) break; // a loop: what was written so far is the answer
-      visited.add(n);
-      if (dnssec && r.wildcard) {
+    const { hops, end } = this.followChain(node);
+    for (const { owner, node: n, wildcard: expanded } of hops) {
+      const next = n.rrsets.get(TYPE_CNAME);
+      const found = next ?? (qtype === null ? undefined : n.rrsets.get(qtype));
+      if (dnssec && expanded) {
         this.proveExpansion(proofs, owner, n);
         // RFC 5155 §7.2.5: a wildcard NODATA also shows the closest encloser's NSEC3.
-        const end = !n.rrsets.has(TYPE_CNAME) && (qtype === null || !n.rrsets.has(qtype));
-        if (end && this.denial.mode === DENIAL_NSEC3) {
+        if (!found && this.denial.mode === DENIAL_NSEC3) {
           const ce = this.denial.nsec3Matching(parentName(n.name));
           if (ce) this.nsec3Of(proofs, ce.node);
         }
       }
-      const next = n.rrsets.get(TYPE_CNAME);
-      if (next) {
-        answer.push(...this.withSig(n, next, SECTION_ANSWER, false, dnssec, owner));
-        target = next.rdatas[0];
-        continue;
-      }
-      const found = qtype === null ? undefined : n.rrsets.get(qtype);
       if (found) {
         answer.push(...this.withSig(n, found, SECTION_ANSWER, false, dnssec, owner));
-        finals.push(found);
+        if (!next) finals.push(found);
       } else {
         negative.push(...this.soaAuthority(dnssec));
         if (dnssec) this.proveNodata(proofs, n);
       }
-      break;
+    }
+    if (end?.kind === 'referral') {
+      // Knot goes on into the delegation: the answer so far, then the referral.
+      const ns = end.cut.rrsets.get(TYPE_NS)!;
+      negative.push({ rrset: ns, section: SECTION_AUTHORITY, ownerIsQname: false });
+      if (dnssec && this.denial.signed) {
+        const ds = end.cut.rrsets.get(TYPE_DS);
+        if (ds) negative.push(...this.withSig(end.cut, ds, SECTION_AUTHORITY, false, true));
+        else this.proveNodata(proofs, end.cut);
+      }
+      glue.push(ns);
+    } else if (end?.kind === 'nxdomain') {
+      rcode = RCODE_NXDOMAIN;
+      negative.push(...this.soaAuthority(dnssec));
+      if (dnssec) {
+        const last = hops.length > 0 ? hops[hops.length - 1].node : node;
+        const missing = lowerName(last.rrsets.get(TYPE_CNAME)!.rdatas[0]);
+        this.proveNxdomain(proofs, missing, end.ce);
+      }
     }
     return [this.write({
       nominal: node.name, belowMode: wildcard, rcode, aa: true,
@@ -376,26 +392,11 @@ export class TemplateFactory {
     }, [answer, negative, proofs.placed, this.additionals(finals, dnssec), this.additionals(glue, dnssec, true)])];
   }
 
-  private closestEncloser(name: WireName): TreeNode {
-    for (let n = parentName(name); ; n = parentName(n)) {
-      const node = this.tree.get(n);
-      if (node) return node;
-    }
-  }
-
   /** The node a CNAME chain from `node` ends at, if it ends inside the zone on data. */
   chainEnd(node: TreeNode): TreeNode | null {
-    const visited = new Set<TreeNode>([node]);
-    let target = node.rrsets.get(TYPE_CNAME)!.rdatas[0];
-    for (let step = 0; step < MAX_CHAIN; step++) {
-      const r = this.tree.resolve(target);
-      if (r.kind !== 'node' || visited.has(r.node)) return null;
-      visited.add(r.node);
-      const next = r.node.rrsets.get(TYPE_CNAME);
-      if (!next) return r.node;
-      target = next.rdatas[0];
-    }
-    return null;
+    const { hops, end } = this.followChain(node);
+    const last = hops[hops.length - 1];
+    return end === null && last !== undefined && !last.node.rrsets.has(TYPE_CNAME) ? last.node : null;
   }
 
   /**

@@ -4,7 +4,7 @@
 import type { ResourceRecord, WireName, Zone } from '../zone/model.ts';
 import { isSubdomain, lowerName, parentName } from '../zone/name.ts';
 import {
-  TYPE_CNAME, TYPE_DNAME, TYPE_NS, TYPE_NSEC3, TYPE_RRSIG, TYPE_SOA, CLASS_IN,
+  TYPE_DNAME, TYPE_NS, TYPE_NSEC3, TYPE_RRSIG, TYPE_SOA, CLASS_IN,
 } from '../zone/types.ts';
 
 export interface RRset {
@@ -48,7 +48,8 @@ export type Resolution =
   | { kind: 'node'; node: TreeNode; wildcard: boolean }
   | { kind: 'referral'; cut: TreeNode }
   | { kind: 'dname'; node: TreeNode }
-  | { kind: 'nxdomain' }
+  /** `ce`: the closest encloser, the longest existing suffix of the name. */
+  | { kind: 'nxdomain'; ce: TreeNode }
   | { kind: 'outside' };
 
 export class ZoneTree {
@@ -147,26 +148,16 @@ export class ZoneTree {
       return { kind: 'node', node: exact, wildcard: false };
     }
     let ce: TreeNode | undefined;
-    for (let n = parentName(lowered); ; n = parentName(n)) {
-      ce = this.get(n);
-      if (ce || n.length <= this.apex.name.length) break;
+    for (let n = parentName(lowered); ce === undefined; n = parentName(n)) {
+      ce = n.length <= this.apex.name.length ? this.apex : this.get(n);
     }
-    if (!ce) return { kind: 'nxdomain' };
     if (ce.occludedBy) return ce.occludedBy.isCut ? { kind: 'referral', cut: ce.occludedBy } : { kind: 'dname', node: ce.occludedBy };
     if (ce.isCut) return { kind: 'referral', cut: ce };
     if (ce.rrsets.has(TYPE_DNAME)) return { kind: 'dname', node: ce };
     if (ce.wildcard) return { kind: 'node', node: ce.wildcard, wildcard: true };
-    return { kind: 'nxdomain' };
+    return { kind: 'nxdomain', ce };
   }
 
-  /** A node that is answered from its own data (not glue, not a cut). */
-  static authoritative(node: TreeNode): boolean {
-    return !node.occludedBy && !node.isCut;
-  }
-
-  static cname(node: TreeNode): RRset | undefined {
-    return node.rrsets.get(TYPE_CNAME);
-  }
 }
 
 /** Adds a record to the RRset under `key`; false when the same record was there already. */
