@@ -9,8 +9,12 @@ export interface PublishTarget {
   allAcked(generation: number): Promise<void>;
 }
 
+/** Told after every publication that workers serve: the zones replaced or added, and the origins removed. */
+export type PublishListener = (changed: readonly LoadedZone[], removed: readonly string[]) => void;
+
 export class Publisher {
   private target: PublishTarget | null = null;
+  private readonly listeners: PublishListener[] = [];
   private generation = 0;
   /** Keyed by origin (presentation form, lowercase): one image per zone. */
   private zones = new Map<string, LoadedZone>();
@@ -19,6 +23,16 @@ export class Publisher {
   /** Workers created from now on start from current(); later generations are posted to them. */
   attach(target: PublishTarget): void {
     this.target = target;
+  }
+
+  /** Call `listener` after each publication once every worker serves it (NOTIFY, journals, …). */
+  onPublished(listener: PublishListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The version of `origin` served now. */
+  get(origin: string): LoadedZone | undefined {
+    return this.zones.get(origin);
   }
 
   current(): ZoneSet {
@@ -45,8 +59,12 @@ export class Publisher {
     this.images = [...next.values()].map((z) => z.image);
     const generation = ++this.generation;
     const target = this.target;
-    if (target === null) return Promise.resolve(generation);
+    const told = (): number => {
+      for (const listener of this.listeners) listener(changed, removed);
+      return generation;
+    };
+    if (target === null) return Promise.resolve().then(told);
     target.broadcast({ type: 'zones', generation, images: this.images });
-    return target.allAcked(generation).then(() => generation);
+    return target.allAcked(generation).then(told);
   }
 }

@@ -2,7 +2,6 @@
 // on change or SIGHUP, drain, stop.
 
 import { formatAddress, type ServeOptions } from '../config/serve-options.ts';
-import { ZoneFiles } from '../sources/files/zone-files.ts';
 import { VERSION } from '../version.ts';
 import { allocateCounters } from '../worker/counters.ts';
 import { BuildPool } from './build-pool.ts';
@@ -12,10 +11,11 @@ import { startHttp, type HttpEndpoint } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { Publisher } from './publisher.ts';
-import { reloadDurationHistogram } from './reload-metrics.ts';
+import { createSources } from './sources.ts';
 import { installTestHooks } from './test-hooks.ts';
 import { WorkerPool } from './workers.ts';
 import { ZoneRegistry } from './zone-registry.ts';
+import type { ZoneSource } from './zone-source.ts';
 
 /** Resolves with the process exit code once the server has stopped. */
 export async function serve(options: ServeOptions, log: Logger = createLogger()): Promise<number> {
@@ -38,9 +38,21 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   const metrics = createMetrics(registry, counters);
   // Zone files are read and compiled in build threads: this thread keeps answering while they work.
   const builds = new BuildPool();
-  const zoneFiles = zoneFileSource(options, { publisher, registry, metrics, health, log, builds });
-  await zoneFiles.start();
-  const stopReloadSignal = onReloadSignal(zoneFiles, log);
+  const sources = createSources({
+    options,
+    publisher,
+    registry,
+    metrics,
+    health,
+    log,
+    builds,
+    onPublished: () => (health.zones = publisher.zoneCount),
+  });
+  await Promise.all(sources.map((s) => s.start()));
+  const stopReloadSignal = onReloadSignal(sources, log);
+  const closeSources = async (): Promise<void> => {
+    await Promise.all(sources.map((s) => s.close()));
+  };
   if (publisher.zoneCount === 0) {
     log.warn({ event: 'no_zone', code: 'PGN_ERR_NO_ZONE' }, 'no zone loaded: answering REFUSED, /healthz is 503');
   }
@@ -51,7 +63,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   } catch (err) {
     log.fatal({ event: 'http_error', code: 'PGN_ERR_LISTEN' }, `cannot listen for HTTP on ${formatAddress(options.http)}: ${(err as Error).message}`);
     stopReloadSignal();
-    zoneFiles.close();
+    await closeSources();
     await builds.destroy();
     return 1;
   }
@@ -71,7 +83,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   } catch (err) {
     log.fatal({ event: 'workers_failed', code: 'PGN_ERR_LISTEN' }, (err as Error).message);
     stopReloadSignal();
-    zoneFiles.close();
+    await closeSources();
     await builds.destroy();
     await pool.stop();
     await http.close();
@@ -93,7 +105,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     close: async () => {
       stopReloadSignal();
       removeTestHooks();
-      zoneFiles.close();
+      await closeSources();
       await builds.destroy();
       await pool.stop();
       await http.close();
@@ -103,37 +115,18 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   return 0;
 }
 
-interface ZoneFilesContext {
-  publisher: Publisher;
-  registry: ZoneRegistry;
-  metrics: Metrics;
-  health: Health;
-  log: Logger;
-  builds: BuildPool;
-}
-
-/** The zone-file source of --zone and --zone-dir: it watches its files and publishes through `publisher`. */
-function zoneFileSource(options: ServeOptions, c: ZoneFilesContext): ZoneFiles {
-  return new ZoneFiles({
-    zones: options.zones,
-    zoneDirs: options.zoneDirs,
-    publisher: c.publisher,
-    registry: c.registry,
-    log: c.log,
-    expiryWarningSeconds: options.expiryWarningSeconds,
-    observeLoad: reloadDurationHistogram(c.metrics.registry),
-    onPublished: () => (c.health.zones = c.publisher.zoneCount),
-    build: c.builds.build,
-  });
-}
-
-/** SIGHUP reloads every zone now (and picks up files added to or removed from zone directories). */
-function onReloadSignal(zoneFiles: ZoneFiles, log: Logger): () => void {
+/** SIGHUP reloads every zone of every source now (and picks up files added to or removed from zone directories). */
+function onReloadSignal(sources: ZoneSource[], log: Logger): () => void {
   const onSignal = (): void => {
     log.info({ event: 'reload', signal: 'SIGHUP' }, 'SIGHUP: reloading every zone');
-    zoneFiles.reloadAll().catch((err: unknown) => {
-      log.error({ event: 'reload_error', code: 'PGN_ERR_RELOAD', stack: (err as Error).stack }, `reload failed: ${(err as Error).message}`);
-    });
+    for (const source of sources) {
+      source.reloadAll().catch((err: unknown) => {
+        log.error(
+          { event: 'reload_error', code: 'PGN_ERR_RELOAD', source: source.kind, stack: (err as Error).stack },
+          `reload failed: ${(err as Error).message}`,
+        );
+      });
+    }
   };
   process.on('SIGHUP', onSignal);
   return () => void process.off('SIGHUP', onSignal);

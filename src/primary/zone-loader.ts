@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { compile, type CompiledZone } from '../compile/compile-zone.ts';
 import { PeregrineError } from '../errors.ts';
+import type { Zone } from '../zone/model.ts';
 import { nameToText } from '../zone/name.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS, signatureStatus, type DenialKind } from '../zone/signatures.ts';
 import { originFromFileName, parseOrigin, readZone } from './zone-reader.ts';
@@ -50,21 +51,32 @@ export interface LoadOptions {
 export function loadZone(file: string, origin: string | null = null, options: LoadOptions = {}): LoadResult {
   const read = readZone(file, origin);
   if (!read.ok) return { ok: false, errors: read.errors, origin: guessOrigin(file, origin) };
+  return loadZoneModel(read.zone, file, options);
+}
+
+/**
+ * A checked zone model to a servable image: what every source that is not a zone file (tinydns
+ * data, transfers, the control API, services) calls once it has built its `Zone`. `file` is what
+ * /zones and the logs show as where the zone came from (a path, or a description such as
+ * `axfr://192.0.2.1:53`).
+ */
+export function loadZoneModel(zone: Zone, file: string, options: LoadOptions = {}): LoadResult {
+  const origin = nameToText(zone.origin).toLowerCase();
   let compiled: CompiledZone;
   try {
-    compiled = compile(read.zone);
+    compiled = compile(zone);
   } catch (err) {
-    if (err instanceof PeregrineError) return { ok: false, errors: [err], origin: read.origin };
+    if (err instanceof PeregrineError) return { ok: false, errors: [err], origin };
     throw err;
   }
   const now = options.now ?? new Date();
-  const status = signatureStatus(read.zone, now, options.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS);
+  const status = signatureStatus(zone, now, options.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS);
   return {
     ok: true,
     zone: {
-      origin: read.origin,
+      origin,
       file,
-      files: read.zone.files,
+      files: zone.files,
       serial: compiled.serial,
       records: compiled.records,
       image: compiled.image,

@@ -43,4 +43,23 @@ describe('Publisher', () => {
     await done;
     expect(resolved).toBe(1);
   });
+
+  it('tells listeners what changed only once every worker serves it', async () => {
+    const p = new Publisher();
+    const { target, acks } = fakeTarget();
+    p.attach(target);
+    const told: string[][] = [];
+    p.onPublished((changed, removed) => told.push([...changed.map((z) => z.origin), ...removed.map((r) => `-${r}`)]));
+    const first = p.publish([zone('a.', 10), zone('b.', 20)]);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(told).toEqual([]);
+    acks.get(1)!();
+    await first;
+    const second = p.publish([zone('a.', 11)], ['b.']);
+    acks.get(2)!();
+    await second;
+    expect(told).toEqual([['a.', 'b.'], ['a.', '-b.']]);
+    expect(p.get('a.')?.image.byteLength).toBe(11);
+    expect(p.get('b.')).toBeUndefined();
+  });
 });

@@ -19,6 +19,7 @@ import type { ZoneBuilder } from '../../primary/build-pool.ts';
 import { loadZone, type LoadedZone, type LoadResult } from '../../primary/zone-loader.ts';
 import { firstProblem, logSignatureExpiry, logZoneErrors, zoneFields, zoneSummary } from '../../primary/zone-log.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
+import type { ZoneSource } from '../../primary/zone-source.ts';
 import { FileWatcher } from './watch.ts';
 
 export interface ZoneFilesOptions {
@@ -93,7 +94,8 @@ export function isZoneFileName(name: string): boolean {
   return name.endsWith('.zone') && !name.startsWith('.');
 }
 
-export class ZoneFiles {
+export class ZoneFiles implements ZoneSource {
+  readonly kind = 'zone-files';
   private readonly options: ZoneFilesOptions;
   /** Keyed by resolved path, in load order: --zone entries, then each directory's files. */
   private readonly entries = new Map<string, Entry>();

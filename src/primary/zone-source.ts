@@ -1,0 +1,36 @@
+// What serve needs from a zone source (zone files, tinydns data, the control API, services,
+// secondary zones): start it, reload it on SIGHUP, close it. Every source builds `LoadedZone`s
+// (loadZone / loadZoneModel, in the build pool when the work is heavy) and publishes them through
+// the shared Publisher and ZoneRegistry, so workers, /zones and /metrics see one set of zones.
+
+import type { ServeOptions } from '../config/serve-options.ts';
+import type { BuildPool } from './build-pool.ts';
+import type { Health } from './health.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import type { Publisher } from './publisher.ts';
+import type { ZoneRegistry } from './zone-registry.ts';
+
+export interface ZoneSource {
+  /** For logs: `zone-files`, `tinydns`, … */
+  readonly kind: string;
+  /** Load everything and start watching; resolves once the first zones are published. */
+  start(): Promise<void>;
+  /** SIGHUP: reload everything now. */
+  reloadAll(): Promise<void>;
+  /** Stop watching, polling and timers; work in flight is not published afterwards. */
+  close(): void | Promise<void>;
+}
+
+/** The primary's shared pieces every source publishes through. */
+export interface SourceContext {
+  options: ServeOptions;
+  publisher: Publisher;
+  registry: ZoneRegistry;
+  metrics: Metrics;
+  health: Health;
+  log: Logger;
+  builds: BuildPool;
+  /** Call after each publication (the number of zones served may have changed). */
+  onPublished: () => void;
+}
