@@ -49,7 +49,7 @@ const USAGE = `usage:
                   [--drain SECONDS] [--max-udp-size N] [--identity STR]
                   [--version-string STR] [--no-chaos]
                   [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
-                  [--expiry-warning DURATION]
+                  [--expiry-warning DURATION] [--state-dir DIR]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine --version
 
@@ -63,6 +63,7 @@ check and serve warn of RRSIGs expired or expiring within --expiry-warning (defa
   or units w d h m s as in 14d, 12h); warnings do not change the exit code.
 A zone's origin is ORIGIN if given, else the file's $ORIGIN, else its file name without .zone.
 IPv6 listen addresses are written in brackets: [::1]:8053.
+--state-dir DIR keeps what must survive a restart (API zones, transferred zones); default: nothing kept.
 `;
 
 const SERVE_ARGS = {
@@ -79,6 +80,7 @@ const SERVE_ARGS = {
   'tcp-idle-timeout': { type: 'string' },
   'tcp-max-connections': { type: 'string' },
   'expiry-warning': { type: 'string' },
+  'state-dir': { type: 'string' },
   config: { type: 'string' },
   // In the command-line contract, not built yet: accepted by the parser so the error says so.
   tinydns: { type: 'string', multiple: true },
@@ -241,5 +243,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     tcpIdleTimeoutSeconds: given(values['tcp-idle-timeout'], (t) => parseSeconds(t, '--tcp-idle-timeout')),
     tcpMaxConnections: given(values['tcp-max-connections'], (t) => parseInteger(t, '--tcp-max-connections', 1, 1_000_000)),
     expiryWarningSeconds: given(values['expiry-warning'], (t) => parseDuration(t, '--expiry-warning')),
+    stateDir: values['state-dir'],
   };
 }

@@ -136,6 +136,7 @@ describe('peregrine serve', () => {
       '--http', `127.0.0.1:${httpPort}`,
       '--workers', '1',
       '--drain', '0',
+      '--state-dir', mkdtempSync(path.join(tmpdir(), 'pgn-state-')),
     ]);
     await waitHealth(s, httpPort, 200);
     // zones (localhost, shop.example) plus zone-dir (the third example zone, the others once).

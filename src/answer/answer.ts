@@ -12,6 +12,7 @@ import {
 } from '../image/layout.ts';
 import { NameScratch, ParsedQuery, PARSE_BADVERS, PARSE_DROP, PARSE_FORMERR } from './query.ts';
 import { ChaosAnswers, type ChaosOptions } from './chaos.ts';
+import { ClientAddress } from './client-address.ts';
 import { DenialSearch } from './denial-search.ts';
 import {
   compressOwner, fragmentRecords, fragmentSize, writeFragmentRecords, writeFragmentSigs,
@@ -56,6 +57,11 @@ const NO_SHIFT = 0x7fffffff;
 const LOOKUP_DNAME = -1;
 
 export class AnswerEngine {
+  /**
+   * The client of the query being answered: transports set it before each `answer` call, for what
+   * depends on who asks (response rate limiting, tinydns locations, transfer ACLs).
+   */
+  readonly client = new ClientAddress();
   private readonly options: AnswerOptions;
   private readonly query = new ParsedQuery();
   /** A name synthesized from a DNAME, looked up again in the zone. */

@@ -43,6 +43,11 @@ export interface ServeOptions {
   tcp: TcpOptions;
   /** Log a warning for a zone whose RRSIGs expire within this many seconds. */
   expiryWarningSeconds: number;
+  /**
+   * Where the server keeps what must survive a restart (control-API zones, transferred zones,
+   * serials of generated zones); null: nothing is kept.
+   */
+  stateDir: string | null;
 }
 
 /**
@@ -64,6 +69,7 @@ export interface ServeSettings {
   tcpIdleTimeoutSeconds?: number;
   tcpMaxConnections?: number;
   expiryWarningSeconds?: number;
+  stateDir?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -151,7 +157,9 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   }
   const zones = s.zones ?? [];
   const zoneDirs = s.zoneDirs ?? [];
-  if (zones.length === 0 && zoneDirs.length === 0) {
+  // Every source of zones counts: one of them must be given.
+  const given = [zones.length, zoneDirs.length];
+  if (given.every((n) => n === 0)) {
     throw new ConfigError('serve: nothing to serve; give --zone FILE or --zone-dir DIR (or zones / zone-dir in the config file)');
   }
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
@@ -178,6 +186,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
       maxConnections: s.tcpMaxConnections ?? DEFAULT_TCP_MAX_CONNECTIONS,
     },
     expiryWarningSeconds: s.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS,
+    stateDir: s.stateDir ?? null,
   };
 }
 

@@ -14,7 +14,7 @@ import {
 import { TcpFrameDecoder } from './tcp-framing.ts';
 
 /** What a transport needs from the engine: the answer, then its rcode and qtype for the counters. */
-export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype'>;
+export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'client'>;
 
 /** The engine's contract: `out` holds at least 65535 + 2 bytes. */
 const ENGINE_OUT = 65537;
@@ -84,6 +84,8 @@ class Connection {
   private readonly hooks: TcpHooks;
   private readonly counters: SlotCounters;
   private readonly decoder = new TcpFrameDecoder();
+  /** The client's address as Node reports it (kept: socket.remoteAddress is gone once it closes). */
+  private readonly remote: string;
   /** Set once we stop reading (bad prefix or shutdown); later queries are ignored. */
   private closing = false;
   private readonly onMessage = (query: Uint8Array): void => this.answer(query);
@@ -103,6 +105,7 @@ class Connection {
     this.engine = engine;
     this.scratch = scratch;
     this.out = out;
+    this.remote = socket.remoteAddress ?? '';
     socket.setTimeout(idleTimeoutMs, () => socket.destroy());
     socket.on('error', () => {
       // Resets from clients are routine; Node destroys the socket right after.
@@ -143,6 +146,8 @@ class Connection {
     const counters = this.counters;
     counters.received();
     let len: number;
+    // Several connections take turns on one engine: say whose query this is each time.
+    this.engine.client.setText(this.remote);
     try {
       len = this.engine.answer(query, query.length, this.out, true);
     } catch (err) {

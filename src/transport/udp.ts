@@ -15,7 +15,7 @@ import {
 import { UdpSendBuffers } from './udp-buffers.ts';
 
 /** What a transport needs from the engine: the answer, then its rcode and qtype for the counters. */
-export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype'>;
+export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'client'>;
 
 export interface UdpListener {
   readonly address: ListenAddress;
@@ -55,6 +55,7 @@ export function listenUdp(
       return;
     }
     let len: number;
+    engine.client.setText(rinfo.address);
     try {
       len = engine.answer(msg, msg.length, buffers.work, false);
     } catch (err) {

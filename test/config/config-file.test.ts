@@ -46,6 +46,7 @@ describe('config file', () => {
       tcpIdleTimeoutSeconds: 10,
       tcpMaxConnections: 1024,
       expiryWarningSeconds: 7 * 86400,
+      stateDir: '/var/lib/peregrine',
     });
     // The example documents every key there is.
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length);

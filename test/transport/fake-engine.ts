@@ -1,5 +1,6 @@
 // A stand-in for the answer engine in transport tests: echoes the query with QR set.
 
+import { ClientAddress } from '../../src/answer/client-address.ts';
 import type { Answerer } from '../../src/transport/udp.ts';
 
 export interface FakeEngine extends Answerer {
@@ -7,6 +8,8 @@ export interface FakeEngine extends Answerer {
   lastQtype: number;
   calls: number;
   tcpFlags: boolean[];
+  /** engine.client as the transport had set it at each call. */
+  clients: string[];
 }
 
 /**
@@ -18,11 +21,14 @@ export function echoEngine(): FakeEngine {
   const engine: FakeEngine = {
     calls: 0,
     tcpFlags: [],
+    clients: [],
     lastRcode: 0,
     lastQtype: 0,
+    client: new ClientAddress(),
     answer(query, queryLength, out, tcp) {
       engine.calls++;
       engine.tcpFlags.push(tcp);
+      engine.clients.push(engine.client.toString());
       engine.lastQtype = queryLength > 13 ? query[13] : 0;
       if (queryLength > 12 && query[12] === 0xff) {
         engine.lastRcode = -1;

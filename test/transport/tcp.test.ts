@@ -110,6 +110,7 @@ describe('listenTcp', () => {
     await client.write(framed(q));
     expect(await client.replies(1)).toEqual([expectedReply(q)]);
     expect(engine.tcpFlags).toEqual([true]);
+    expect(engine.clients).toEqual(['127.0.0.1']);
     client.socket.destroy();
   });
 

@@ -58,6 +58,7 @@ describe('listenUdp', () => {
     socket.send(q, port, '127.0.0.1');
     await until(() => replies.length === 1, { timeoutMs: 3000 });
     expect(replies[0]).toEqual(expectedReply(q));
+    expect(engine.clients).toEqual(['127.0.0.1']);
     expect(engine.tcpFlags).toEqual([false]);
   });
 
