@@ -50,6 +50,7 @@ const USAGE = `usage:
                   [--version-string STR] [--no-chaos]
                   [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
                   [--expiry-warning DURATION] [--state-dir DIR]
+                  [--services FILE]... [--registry FILE]...
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine --version
 
@@ -64,6 +65,8 @@ check and serve warn of RRSIGs expired or expiring within --expiry-warning (defa
 A zone's origin is ORIGIN if given, else the file's $ORIGIN, else its file name without .zone.
 IPv6 listen addresses are written in brackets: [::1]:8053.
 --state-dir DIR keeps what must survive a restart (API zones, transferred zones); default: nothing kept.
+--services FILE serves a zone of health-checked service names (YAML); --registry FILE a zone of
+  names and addresses from a JSON file another system rewrites. Both are watched.
 `;
 
 const SERVE_ARGS = {
@@ -81,6 +84,8 @@ const SERVE_ARGS = {
   'tcp-max-connections': { type: 'string' },
   'expiry-warning': { type: 'string' },
   'state-dir': { type: 'string' },
+  services: { type: 'string', multiple: true },
+  registry: { type: 'string', multiple: true },
   config: { type: 'string' },
   // In the command-line contract, not built yet: accepted by the parser so the error says so.
   tinydns: { type: 'string', multiple: true },
@@ -244,5 +249,7 @@ export function flagSettings(values: ServeValues): ServeSettings {
     tcpMaxConnections: given(values['tcp-max-connections'], (t) => parseInteger(t, '--tcp-max-connections', 1, 1_000_000)),
     expiryWarningSeconds: given(values['expiry-warning'], (t) => parseDuration(t, '--expiry-warning')),
     stateDir: values['state-dir'],
+    services: values.services,
+    registries: values.registry,
   };
 }

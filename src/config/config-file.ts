@@ -30,6 +30,8 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   'tcp-max-connections': (v, at) => ({ tcpMaxConnections: at.integer(v, 'tcp-max-connections', 1, 1_000_000) }),
   'expiry-warning': (v, at) => ({ expiryWarningSeconds: at.duration(v, 'expiry-warning') }),
   'state-dir': (v, at) => ({ stateDir: at.path(v, 'state-dir') }),
+  services: (v, at) => ({ services: at.list(v, 'services', true).map((f, i) => at.path(f, `services[${i}]`)) }),
+  registry: (v, at) => ({ registries: at.list(v, 'registry', true).map((f, i) => at.path(f, `registry[${i}]`)) }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */
@@ -101,8 +103,8 @@ function zoneEntry(entry: Node, what: string, at: Reader): ZoneSpec {
   return { file, origin };
 }
 
-/** Typed reads of YAML nodes; each failure is a ConfigError at the node's line. */
-class Reader {
+/** Typed reads of YAML nodes; each failure is a ConfigError at the node's line (also used by the services file). */
+export class Reader {
   readonly problems: ConfigError[] = [];
   private readonly doc: Document;
   private readonly lines: LineCounter;
@@ -187,7 +189,7 @@ function isEmpty(node: Node | null): boolean {
 }
 
 /** How a wrong value is shown in a message: `'many'`, `12`, `a list`, `a mapping`. */
-function describe(node: Node): string {
+export function describe(node: Node): string {
   if (isSeq(node)) return 'a list';
   if (isMap(node)) return 'a mapping';
   if (isScalar(node)) {
@@ -198,7 +200,7 @@ function describe(node: Node): string {
 }
 
 /** ` (did you mean 'workers'?)` for a key one or two edits away from a known one. */
-function suggest(key: string | null, known: readonly string[]): string {
+export function suggest(key: string | null, known: readonly string[]): string {
   if (key === null) return '';
   let best: string | null = null;
   let bestDistance = 3;

@@ -48,6 +48,10 @@ export interface ServeOptions {
    * serials of generated zones); null: nothing is kept.
    */
   stateDir: string | null;
+  /** --services: services files (health-checked service names), each one zone. */
+  services: string[];
+  /** --registry: registry files (JSON names → addresses from another system). */
+  registries: string[];
 }
 
 /**
@@ -70,6 +74,8 @@ export interface ServeSettings {
   tcpMaxConnections?: number;
   expiryWarningSeconds?: number;
   stateDir?: string;
+  services?: string[];
+  registries?: string[];
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -158,9 +164,13 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const zones = s.zones ?? [];
   const zoneDirs = s.zoneDirs ?? [];
   // Every source of zones counts: one of them must be given.
-  const given = [zones.length, zoneDirs.length];
+  const services = s.services ?? [];
+  const registries = s.registries ?? [];
+  const given = [zones.length, zoneDirs.length, services.length, registries.length];
   if (given.every((n) => n === 0)) {
-    throw new ConfigError('serve: nothing to serve; give --zone FILE or --zone-dir DIR (or zones / zone-dir in the config file)');
+    throw new ConfigError(
+      'serve: nothing to serve; give --zone FILE, --zone-dir DIR, --services FILE or --registry FILE (or zones / zone-dir / services / registry in the config file)',
+    );
   }
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
   if (listen.length === 0) throw new ConfigError('listen: at least one address is needed');
@@ -187,6 +197,8 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     },
     expiryWarningSeconds: s.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS,
     stateDir: s.stateDir ?? null,
+    services,
+    registries,
   };
 }
 
