@@ -20,6 +20,7 @@ import { ConfigError } from '../../errors.ts';
 import { NameSyntaxError, isSubdomain, nameToText, parseName } from '../../zone/name.ts';
 import { parseAddress, type Address } from '../services/address.ts';
 import { SourceFileError } from '../services/config.ts';
+import { jsonErrorOffset } from './json-position.ts';
 import { DEFAULT_SOA, type ApexSettings, type NameServer } from '../services/generated-zone.ts';
 
 export const DEFAULT_REGISTRY_TTL = 5;
@@ -62,9 +63,8 @@ export function parseRegistry(text: string, file: string, defaultNs: (zone: stri
     data = JSON.parse(text);
   } catch (err) {
     const message = (err as Error).message;
-    const at = /at position (\d+)/.exec(message);
-    const line = at === null ? (text.trim() === '' ? 1 : 0) : lineAt(text, Number(at[1]));
-    throw new SourceFileError(file, [new ConfigError(`not JSON: ${message.replace(/ \(line \d+ column \d+\)$/, '')}`, { file, line })]);
+    const offset = jsonErrorOffset(text) ?? 0;
+    throw new SourceFileError(file, [new ConfigError(`not JSON: ${message.replace(/ \(line \d+ column \d+\)$/, '')}`, { file, line: lineAt(text, offset) })]);
   }
   // Problems collect their JSON path; lines are found only if there are any (parsing the text
   // for positions costs more than the JSON itself).
