@@ -47,6 +47,8 @@ describe('config file', () => {
       tcpMaxConnections: 1024,
       expiryWarningSeconds: 7 * 86400,
       stateDir: '/var/lib/peregrine',
+      services: [path.join(examples, 'svc.example.services.yaml')],
+      registries: [path.join(examples, 'cluster.example.registry.json')],
     });
     // The example documents every key there is.
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length);

@@ -67,4 +67,19 @@ describe('serveOptions', () => {
     expect(o.drainSeconds).toBe(0.5);
     expect(o.tcp).toEqual({ idleTimeoutMs: 3000, maxConnections: 10 });
   });
+
+  it('serves services or registry files alone (each repeatable), and the config keys take one or a list', async () => {
+    const o = serveOptions({ services: ['a.yaml', 'b.yaml'] });
+    expect(o.services).toEqual(['a.yaml', 'b.yaml']);
+    expect(o.registries).toEqual([]);
+    expect(serveOptions({ registry: ['r.json'] }).registries).toEqual(['r.json']);
+    expect(() => serveOptions({})).toThrow(/--services FILE or --registry FILE/);
+    const { parseConfig } = await import('../../src/config/config-file.ts');
+    expect(parseConfig('services: s.yaml\nregistry: [r1.json, r2.json]\n', '/etc/peregrine/p.yaml')).toEqual({
+      services: ['/etc/peregrine/s.yaml'],
+      registries: ['/etc/peregrine/r1.json', '/etc/peregrine/r2.json'],
+    });
+    // Empty lists say nothing to serve.
+    expect(parseConfig('services: []\nregistry: []\n', '/etc/peregrine/p.yaml')).toEqual({ services: [], registries: [] });
+  });
 });
