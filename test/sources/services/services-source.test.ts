@@ -150,4 +150,23 @@ describe('services source', () => {
     expect(publisher.get('svc.test.')!.serial).toBe(serial);
     expect(answerData([publisher.get('svc.test.')!], 'www.svc.test', 'A')).toEqual(answer);
   });
+
+  it('merges a base zone file: its SOA (with our serial), NS and records; a collision is an error at its line', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pgn-svc-base-'));
+    writeFileSync(path.join(dir, 'svc.test.zone'), '$TTL 300\n@ IN SOA ns.example.net. admin.example.net. 7 3600 600 86400 60\n@ IN NS ns.example.net.\nmail IN A 192.0.2.25\n');
+    const text = 'zone: svc.test\nbase: svc.test.zone\nservices:\n  - name: www\n    endpoints: [10.1.0.1]\n';
+    const t = await setup(text.replace('svc.test.zone', path.join(dir, 'svc.test.zone')));
+    expect(answerData([t.zone()], 'mail.svc.test', 'A')).toEqual(['192.0.2.25']);
+    expect(answerData([t.zone()], 'www.svc.test', 'A')).toEqual(['10.1.0.1']);
+    expect(answerData([t.zone()], 'svc.test', 'NS')).toEqual(['ns.example.net']);
+    const soa = answerData([t.zone()], 'svc.test', 'SOA');
+    expect(soa).toHaveLength(1);
+    expect(t.zone().serial).not.toBe(7);
+
+    const clash = await setup('zone: svc.test\nbase: ' + path.join(dir, 'svc.test.zone') + '\nservices:\n  - name: mail\n    endpoints: [10.1.0.1]\n    ttl: 5\n');
+    expect(clash.publisher.get('svc.test.')).toBeUndefined();
+    expect(clash.lines.filter((l) => l.fields.event === 'zone_error').map((l) => l.msg)).toEqual([
+      expect.stringMatching(/svc\.yaml:4: .*TTL/),
+    ]);
+  });
 });
