@@ -128,7 +128,14 @@ export function parseRegistry(text: string, file: string, defaultNs: (zone: stri
     return { file, apex, reverse, records: [...byName.values()] };
   }, null);
   if (problems.length > 0 || result === null) {
-    throw new SourceFileError(file, locate(text, file, problems));
+    const zone = isObject(data) ? (data as { zone?: unknown }).zone : undefined;
+    let origin: string | null = null;
+    try {
+      if (typeof zone === 'string') origin = name(zone, null, ['zone'], fail);
+    } catch {
+      // reported above already
+    }
+    throw new SourceFileError(file, locate(text, file, problems), origin);
   }
   // Record lines were indexes until now; the positions are worth finding only for the records
   // (FILE:LINE in zone checks), and only once per file version.

@@ -84,7 +84,7 @@ export class RegistrySource implements ZoneSource {
       data = readRegistryFile(this.o.file, this.o.defaultNs);
     } catch (err) {
       if (!(err instanceof SourceFileError)) throw err;
-      this.zones.failed(this.origin, this.o.file, err.problems, reason);
+      this.zones.failed(this.origin ?? err.origin, this.o.file, err.problems, reason);
       return;
     }
     this.origin = data.apex.origin;

@@ -74,9 +74,12 @@ const ENDPOINT_KEYS = ['ip', 'weight'];
 /** Thrown with every problem of a services (or registry) file. */
 export class SourceFileError extends ConfigError {
   readonly problems: ConfigError[];
-  constructor(file: string, problems: ConfigError[]) {
+  /** The zone the file names, when that much could be read (for /zones and metrics). */
+  readonly origin: string | null;
+  constructor(file: string, problems: ConfigError[], origin: string | null = null) {
     super(`${file}: ${problems.length} problem(s)`, { file });
     this.problems = problems;
+    this.origin = origin;
   }
   /** `FILE:LINE: message` per problem. */
   lines(): string[] {
@@ -154,7 +157,7 @@ export function parseServicesFile(text: string, file: string, defaultNs: (zone: 
   if (base === null && nsList.length === 0) {
     at.problems.push(new ConfigError('ns: needed (the server listens on no specific address to name as ns1)', { file, line: 1 }));
   }
-  if (at.problems.length > 0) throw new SourceFileError(file, at.problems);
+  if (at.problems.length > 0) throw new SourceFileError(file, at.problems, origin);
   return {
     file,
     apex: { origin, ttl, soa, ns: nsList, nsGiven: ns !== null, base, line: 1 },

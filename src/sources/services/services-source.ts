@@ -132,7 +132,7 @@ export class ServicesSource implements ZoneSource {
       config = readServicesFile(file, this.o.defaultNs);
     } catch (err) {
       if (!(err instanceof SourceFileError)) throw err;
-      this.zones.failed(this.current?.config.apex.origin ?? null, file, err.problems, reason);
+      this.zones.failed(this.current?.config.apex.origin ?? err.origin, file, err.problems, reason);
       return false;
     }
     let base: readonly ResourceRecord[] | null = null;

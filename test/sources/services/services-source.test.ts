@@ -169,4 +169,14 @@ describe('services source', () => {
       expect.stringMatching(/svc\.yaml:4: .*TTL/),
     ]);
   });
+
+  it('a file broken at start serves nothing until it is fixed', async () => {
+    const t = await setup('zone: svc.test\nservices:\n  - name: www\n    endpoints: [10.1.0.x]\n');
+    expect(t.publisher.get('svc.test.')).toBeUndefined();
+    expect(t.registry.get('svc.test.')).toMatchObject({ serial: null, loads: { ok: 0, error: 1 }, lastError: `${t.file}:4: services[0].endpoints[0]: '10.1.0.x' is not an IPv4 or IPv6 address` });
+    writeFileSync(`${t.file}.tmp`, servicesText());
+    renameSync(`${t.file}.tmp`, t.file);
+    await until(() => t.publisher.get('svc.test.') !== undefined, { what: 'the fixed file served', timeoutMs: 3000 });
+    expect(t.www()).toEqual(top(2).sort());
+  });
 });
