@@ -48,6 +48,8 @@ export interface ServeOptions {
    * serials of generated zones); null: nothing is kept.
    */
   stateDir: string | null;
+  /** tinydns data files (`--tinydns`), each a set of zones. */
+  tinydns: string[];
 }
 
 /**
@@ -70,6 +72,7 @@ export interface ServeSettings {
   tcpMaxConnections?: number;
   expiryWarningSeconds?: number;
   stateDir?: string;
+  tinydns?: string[];
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -158,9 +161,10 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const zones = s.zones ?? [];
   const zoneDirs = s.zoneDirs ?? [];
   // Every source of zones counts: one of them must be given.
-  const given = [zones.length, zoneDirs.length];
+  const tinydns = s.tinydns ?? [];
+  const given = [zones.length, zoneDirs.length, tinydns.length];
   if (given.every((n) => n === 0)) {
-    throw new ConfigError('serve: nothing to serve; give --zone FILE or --zone-dir DIR (or zones / zone-dir in the config file)');
+    throw new ConfigError('serve: nothing to serve; give --zone FILE, --zone-dir DIR or --tinydns FILE (or zones / zone-dir / tinydns in the config file)');
   }
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
   if (listen.length === 0) throw new ConfigError('listen: at least one address is needed');
@@ -187,6 +191,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     },
     expiryWarningSeconds: s.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS,
     stateDir: s.stateDir ?? null,
+    tinydns,
   };
 }
 
