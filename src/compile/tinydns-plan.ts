@@ -29,6 +29,18 @@ export interface TinydnsNodePlan {
   wildcard: TreeNode | null;
 }
 
+/** Orders of an address RRset served in turn (at most 4). */
+function rotations(rdatas: Uint8Array[]): Uint8Array[][] {
+  const n = rdatas.length;
+  const count = Math.min(n, 4);
+  const out: Uint8Array[][] = [];
+  for (let k = 0; k < count; k++) {
+    const start = Math.floor((k * n) / count);
+    out.push([...rdatas.slice(start), ...rdatas.slice(0, start)]);
+  }
+  return out;
+}
+
 function isWildcard(node: TreeNode): boolean {
   return node.name[0] === 1 && node.name[1] === 0x2a;
 }
@@ -100,7 +112,16 @@ export class TinydnsPlanner {
     const named = [...sets, ...authority.map((p) => p.rrset)];
     // An address already in the answer is not repeated (tinydns: `want`).
     const inAnswer = types.includes(TYPE_A) && !wildcard ? nameKey(node.name) : null;
-    return [this.write(node.name, wildcard, RCODE_NOERROR, true, [...answer, ...authority, ...this.addresses(named, inAnswer)])];
+    const rest = [...authority, ...this.addresses(named, inAnswer)];
+    // tinydns shuffles addresses: a few precomputed orders, served round-robin.
+    const a = answer.findIndex((p) => p.rrset.type === TYPE_A);
+    if (types.length === 1 && a >= 0) {
+      return rotations(answer[a].rrset.rdatas).map((rdatas) => {
+        const rotated = answer.map((p, i) => (i === a ? { ...p, rdatas } : p));
+        return this.write(node.name, wildcard, RCODE_NOERROR, true, [...rotated, ...rest]);
+      });
+    }
+    return [this.write(node.name, wildcard, RCODE_NOERROR, true, [...answer, ...rest])];
   }
 
   /** NXDOMAIN or NODATA: the SOA in authority, with its own TTL. */
