@@ -19,7 +19,9 @@ import {
 } from './config/serve-options.ts';
 import { formatDuration, parseDuration } from './config/duration.ts';
 import { ConfigError, ConfigFileError, PeregrineError, ZoneDataError } from './errors.ts';
+import path from 'node:path';
 import { readZone } from './primary/zone-reader.ts';
+import { buildTinydns } from './sources/tinydns/build.ts';
 import { VERSION } from './version.ts';
 import {
   DEFAULT_EXPIRY_WARNING_SECONDS,
@@ -49,9 +51,10 @@ const USAGE = `usage:
                   [--drain SECONDS] [--max-udp-size N] [--identity STR]
                   [--version-string STR] [--no-chaos]
                   [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
-                  [--expiry-warning DURATION] [--state-dir DIR]
+                  [--expiry-warning DURATION] [--state-dir DIR] [--tinydns FILE]...
                   [--services FILE]... [--registry FILE]...
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
+  peregrine check --tinydns FILE
   peregrine --version
 
 serve defaults: --listen ${DEFAULT_LISTEN} --http ${DEFAULT_HTTP} --workers <CPUs>
@@ -65,6 +68,9 @@ check and serve warn of RRSIGs expired or expiring within --expiry-warning (defa
 A zone's origin is ORIGIN if given, else the file's $ORIGIN, else its file name without .zone.
 IPv6 listen addresses are written in brackets: [::1]:8053.
 --state-dir DIR keeps what must survive a restart (API zones, transferred zones); default: nothing kept.
+--tinydns FILE serves the zones of a tinydns-data file (each . or Z line a zone), answering as
+  tinydns does; watched like zone files. check reads FILE as tinydns data with --tinydns, or when
+  it is named \`data\` (the name tinydns-data reads).
 --services FILE serves a zone of health-checked service names (YAML); --registry FILE a zone of
   names and addresses from a JSON file another system rewrites. Both are watched.
 `;
@@ -87,13 +93,13 @@ const SERVE_ARGS = {
   services: { type: 'string', multiple: true },
   registry: { type: 'string', multiple: true },
   config: { type: 'string' },
-  // In the command-line contract, not built yet: accepted by the parser so the error says so.
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const CHECK_ARGS = {
   origin: { type: 'string' },
+  tinydns: { type: 'boolean' },
   'expiry-warning': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -149,6 +155,10 @@ function runCheck(argv: string[], io: Output): number {
     throw new ConfigError(positionals.length === 0 ? 'check: a zone FILE is required' : 'check: exactly one FILE, please');
   }
   const file = positionals[0];
+  if (values.tinydns === true || path.basename(file) === 'data') {
+    if (values.origin !== undefined) throw new ConfigError('check: --origin does not apply to tinydns data (each . or Z line is a zone)');
+    return checkTinydns(file, io);
+  }
   const window =
     values['expiry-warning'] === undefined
       ? DEFAULT_EXPIRY_WARNING_SECONDS
@@ -162,6 +172,19 @@ function runCheck(argv: string[], io: Output): number {
   const signatures = signatureStatus(result.zone, now, window);
   io.out(signatureWarnings(file, signatures, now));
   io.out(`${file}: OK, ${result.origin}, ${result.zone.records.length} records${signedSummary(signatures)}\n`);
+  return EXIT_OK;
+}
+
+/** `FILE: OK, N zones (…), M records`, or every problem as FILE:LINE: message. */
+function checkTinydns(file: string, io: Output): number {
+  const result = buildTinydns({ kind: 'tinydns', file });
+  if (!result.ok) {
+    io.out(result.errors.map((e) => formatProblem(file, e)).join(''));
+    return EXIT_FAILURE;
+  }
+  const names = result.zones.map((z) => z.origin);
+  const ignored = result.ignored > 0 ? `; ${result.ignored} record(s) in no zone, not served` : '';
+  io.out(`${file}: OK, tinydns data, ${names.length} zone(s) (${names.join(' ')}), ${result.records} records${ignored}\n`);
   return EXIT_OK;
 }
 
@@ -213,7 +236,6 @@ async function runServe(argv: string[], io: Output): Promise<number> {
     return EXIT_OK;
   }
   if (positionals.length > 0) throw new ConfigError(`serve: unexpected argument '${positionals[0]}' (zones are given with --zone FILE)`);
-  if (values.tinydns !== undefined) throw new ConfigError('serve: --tinydns is not implemented yet');
   const options = serveOptions(values, values.config === undefined ? {} : readConfigFile(values.config));
   // Loaded on demand: `check` should not pay for worker and HTTP modules.
   const { serve } = await import('./primary/serve.ts');
@@ -249,6 +271,7 @@ export function flagSettings(values: ServeValues): ServeSettings {
     tcpMaxConnections: given(values['tcp-max-connections'], (t) => parseInteger(t, '--tcp-max-connections', 1, 1_000_000)),
     expiryWarningSeconds: given(values['expiry-warning'], (t) => parseDuration(t, '--expiry-warning')),
     stateDir: values['state-dir'],
+    tinydns: values.tinydns,
     services: values.services,
     registries: values.registry,
   };

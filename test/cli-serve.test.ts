@@ -143,11 +143,13 @@ describe('peregrine serve', () => {
     ]);
     await waitHealth(s, httpPort, 200);
     // zones (localhost, shop.example) plus zone-dir (the third example zone, the others once),
-    // then the services and registry zones (sources start together: their order varies).
+    // plus the two zones of the tinydns data file, then the services and registry zones (sources
+    // start together: their order varies).
     const loaded = s.logs.filter((l) => l.event === 'zone_loaded').map((l) => l.zone);
-    expect(loaded.filter((z) => !EXAMPLE_GENERATED.includes(z as string))).toEqual(['localhost.', 'shop.example.', '0.0.127.in-addr.arpa.']);
-    expect(loaded.filter((z) => EXAMPLE_GENERATED.includes(z as string)).sort()).toEqual([...EXAMPLE_GENERATED].sort());
-    expect(s.logs.find((l) => l.event === 'serving')).toMatchObject({ zones: 6, workers: 1 });
+    const generated = [...EXAMPLE_GENERATED, 'hello.lain.', '10.in-addr.arpa.'];
+    expect(loaded.filter((z) => !generated.includes(z as string))).toEqual(['localhost.', 'shop.example.', '0.0.127.in-addr.arpa.']);
+    expect(loaded.filter((z) => generated.includes(z as string)).sort()).toEqual([...generated].sort());
+    expect(s.logs.find((l) => l.event === 'serving')).toMatchObject({ zones: 8, workers: 1 });
     expectLocalhostA(await udpQuery(dnsPort, query('localhost', 'A', 11)), 11);
     const id = await udpQuery(dnsPort, { type: 'query', id: 12, questions: [{ type: 'TXT', name: 'id.server', class: 'CH' }] });
     expect(id.answers?.map((a) => ('data' in a ? String(a.data) : null))).toEqual(['ns1.example.net']);
@@ -192,7 +194,6 @@ describe('peregrine serve: command line', () => {
     [['--zone', '=x.zone'], /ORIGIN=FILE/],
     [['--zone', 'x.zone', 'extra'], /unexpected argument/],
     [['--zone', 'x.zone', '--bogus'], /bogus/],
-    [['--zone', 'x.zone', '--tinydns', 'data'], /not implemented/],
   ])('rejects %j with exit 2', async (argv, message) => {
     const r = await run(...(argv as string[]));
     expect(r.code).toBe(2);

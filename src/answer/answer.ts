@@ -8,11 +8,12 @@ import {
   ADD_REQUIRED, DENIAL_NSEC, H_DENIAL, H_FRAGMENTS, NODE_AUTH, NODE_ENT, N_ANY, N_ANY_DO, N_BELOW,
   N_BELOW_DO, N_DEFAULT, N_DEFAULT_DO, N_DNAME, N_NAMELEN, N_PROOF, N_PROOF2, N_TYPES,
   N_WILDCARD, N_WILD_PROOF, PROOF_ENCLOSER, PROOF_ENCLOSER_WILDCARD, PROOF_NODE, PROOF_QNAME,
-  T_AA, T_ANSWER_SIGS, T_AUTH_SIGS, T_AUTH_START, T_HEADER_U16, T_PROOF, T_SPLIT, T_UNITS,
+  T_AA, T_ANSWER_SIGS, T_AUTH_OPTIONAL, T_AUTH_SIGS, T_AUTH_START, T_HEADER_U16, T_PROOF, T_SPLIT, T_UNITS,
 } from '../image/layout.ts';
 import { NameScratch, ParsedQuery, PARSE_BADVERS, PARSE_DROP, PARSE_FORMERR } from './query.ts';
 import { ChaosAnswers, type ChaosOptions } from './chaos.ts';
 import { ClientAddress } from './client-address.ts';
+import { clientLocation } from '../image/location.ts';
 import { DenialSearch } from './denial-search.ts';
 import {
   compressOwner, fragmentRecords, fragmentSize, writeFragmentRecords, writeFragmentSigs,
@@ -124,7 +125,15 @@ export class AnswerEngine {
 
   /** Switch to a new set of zone images. Called between packets, never during one. */
   setZones(images: SharedArrayBuffer[]): void {
-    const zones = images.map((image) => new ZoneImage(image));
+    // A zone's images for tinydns locations hang off the image for every other client.
+    const all = images.map((image) => new ZoneImage(image));
+    const zones = all.filter((z) => z.location === 0);
+    for (const v of all) {
+      if (v.location === 0) continue;
+      const main = zones.find((z) => z.sameApex(v));
+      if (main === undefined) continue;
+      (main.variants ??= []).push(v);
+    }
     let size = 4;
     while (size < zones.length * 2) size *= 2;
     const table = new Int32Array(size);
@@ -192,6 +201,14 @@ export class AnswerEngine {
     return this.errorResponse(q, out, RCODE_REFUSED);
   }
 
+  /** The image of a zone with tinydns locations that answers this client. */
+  private forClient(zone: ZoneImage, variants: ZoneImage[]): ZoneImage {
+    const location = clientLocation(zone.u32, this.client.family, this.client.bytes);
+    if (location === 0) return zone;
+    for (let i = 0; i < variants.length; i++) if (variants[i].location === location) return variants[i];
+    return zone;
+  }
+
   /** Index + 1 of the zone whose apex is the suffix of `name` at label k, or 0. */
   private zoneAt(name: NameScratch, k: number): number {
     const start = name.labelStarts[k];
@@ -220,13 +237,14 @@ export class AnswerEngine {
       }
       entry = found;
       zoneLabel = k;
-      if (k !== 0 || query.qtype !== QTYPE_DS) break;
+      if (k !== 0 || query.qtype !== QTYPE_DS || this.zones[found - 1].tinydns) break;
     }
     if (entry === 0) {
       this.ede = query.edns;
       return this.errorResponse(q, out, RCODE_REFUSED);
     }
-    const zone = this.zones[entry - 1];
+    let zone = this.zones[entry - 1];
+    if (zone.variants !== null) zone = this.forClient(zone, zone.variants);
     const group = this.lookup(zone, name, zoneLabel, query.ednsDo);
     this.copyQuestion(q, out);
     this.resetCounts();
@@ -439,7 +457,12 @@ export class AnswerEngine {
       }
       if (k === units) break;
       const end = k + 1 < units ? u16[u + 2] : split;
-      if (!whole && p + end - start > limit) { cut = true; break; }
+      if (!whole && p + end - start > limit) {
+        // tinydns leaves the authority section (and so the additional) out rather than truncating.
+        if ((u16[t] & T_AUTH_OPTIONAL) !== 0 && start >= u16[t + T_AUTH_START]) return p;
+        cut = true;
+        break;
+      }
       this.copyBody(zone, template, start, end, p, out, qBase, this.qDelta, this.shift0, this.mark1, this.shift1, this.mark2, this.shift2);
       if (start < u16[t + T_AUTH_START]) this.an += u16[u + 1];
       else this.ns += u16[u + 1];

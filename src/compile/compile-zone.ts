@@ -10,8 +10,10 @@ import {
   IMAGE_VERSION, NODE_APEX, NODE_AUTH, NODE_CUT, NODE_ENT, NODE_OCCLUDED, NODE_WORDS, N_ANY,
   N_ANY_DO, N_BELOW, N_BELOW_DO, N_DEFAULT, N_DEFAULT_DO, N_DNAME,
   N_HASH, N_NAME, N_NAMELEN, N_PROOF, N_PROOF2, N_TYPES, N_WILDCARD, N_WILD_PROOF, H_DENIAL,
-  H_FRAGMENTS, H_NSEC_TABLE, H_NSEC3_TABLE,
+  H_FRAGMENTS, H_NSEC_TABLE, H_NSEC3_TABLE, H_LOCATION, H_LOCATION_TABLE, IMAGE_TINYDNS,
 } from '../image/layout.ts';
+import { TinydnsPlanner } from './tinydns-plan.ts';
+import { locationCode } from '../image/location.ts';
 import { Denial, DENIAL_NSEC, DENIAL_NSEC3 } from './denial.ts';
 import { hashName } from '../image/name-hash.ts';
 import { ImageLimitError } from '../errors.ts';
@@ -172,10 +174,26 @@ export function compile(zone: Zone): CompiledZone {
   };
 
   const records = new Uint32Array(nodes.length * NODE_WORDS);
+  const tinydns = zone.style === 'tinydns' ? new TinydnsPlanner(tree, zone.outsideAddresses ?? []) : null;
+  const wildcardOf = new Map<TreeNode, TreeNode | null>();
   for (const node of nodes) {
     let plan: NodePlan;
     try {
-      plan = planNode(node, factory);
+      if (tinydns) {
+        const p = tinydns.plan(node);
+        const pair = (g: Group): Group[] => [g, g];
+        plan = {
+          types: p.types.map((t) => ({ qtype: t.qtype, groups: pair(t.group) })),
+          defaultGroup: pair(p.defaultGroup),
+          any: pair(p.any),
+          below: pair(p.below),
+          dname: null,
+          proofs: { proof: 0, proof2: 0, wildcard: 0 },
+        };
+        wildcardOf.set(node, p.wildcard);
+      } else {
+        plan = planNode(node, factory);
+      }
     } catch (e) {
       if (e instanceof TemplateTooLargeError) {
         throw new ImageLimitError(`${nameToText(e.rrset.owner)} ${e.rrset.type}: ${e.message}`, origin);
@@ -209,13 +227,20 @@ export function compile(zone: Zone): CompiledZone {
     records[r + N_ANY_DO] = groupAt(plan.any[1]);
     records[r + N_BELOW] = groupAt(plan.below[0]);
     records[r + N_BELOW_DO] = groupAt(plan.below[1]);
-    records[r + N_WILDCARD] = node.wildcard ? node.wildcard.index + 1 : 0;
+    const wildcard = tinydns ? wildcardOf.get(node) : node.wildcard;
+    records[r + N_WILDCARD] = wildcard ? wildcard.index + 1 : 0;
     records[r + N_DNAME] = dnameAt;
     records[r + N_PROOF] = plan.proofs.proof;
     records[r + N_PROOF2] = plan.proofs.proof2;
     records[r + N_WILD_PROOF] = plan.proofs.wildcard;
   }
   const nodesAt = b.add(new Uint8Array(records.buffer));
+  const prefixes = zone.locationPrefixes ?? [];
+  const locationTableAt = prefixes.length === 0 ? 0 : b.list([prefixes.length, ...prefixes.flatMap((p) => {
+    let bytes = 0;
+    for (let i = 0; i < 4; i++) bytes = (bytes << 8) | (p.prefix[i] ?? 0);
+    return [bytes >>> 0, p.prefix.length, locationCode(p.location)];
+  })]);
   const denialAt = writeDenialTables(b, denial, factory);
 
   let slots = 16;
@@ -246,7 +271,10 @@ export function compile(zone: Zone): CompiledZone {
   h[H_NODES] = nodesAt;
   h[H_NODE_COUNT] = nodes.length;
   h[H_SERIAL] = serial;
-  h[H_FLAGS] = (denial.signed ? IMAGE_SIGNED : 0) | (denial.mode === DENIAL_NSEC3 ? IMAGE_NSEC3 : 0);
+  h[H_FLAGS] = (denial.signed ? IMAGE_SIGNED : 0) | (denial.mode === DENIAL_NSEC3 ? IMAGE_NSEC3 : 0)
+    | (tinydns ? IMAGE_TINYDNS : 0);
+  h[H_LOCATION] = locationCode(zone.location ?? '');
+  h[H_LOCATION_TABLE] = locationTableAt;
   h[H_RECORDS] = tree.recordCount;
   h[H_DENIAL] = denial.mode;
   h[H_FRAGMENTS] = denialAt.fragments;

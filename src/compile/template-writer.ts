@@ -4,12 +4,12 @@
 // without parsing (layout in image/layout.ts).
 
 import type { WireName } from '../zone/model.ts';
-import { lowerName, nameLength } from '../zone/name.ts';
+import { lowerName as lowerNameOf, nameLength } from '../zone/name.ts';
 import {
   TYPE_CNAME, TYPE_HTTPS, TYPE_MX, TYPE_NAPTR, TYPE_NS, TYPE_PTR, TYPE_SOA, TYPE_SRV, TYPE_SVCB,
   CLASS_IN,
 } from '../zone/types.ts';
-import { ADD_REQUIRED, MAX_POINTER_TARGET, T_AA, T_HEADER_U16 } from '../image/layout.ts';
+import { ADD_REQUIRED, MAX_POINTER_TARGET, T_AA, T_AUTH_OPTIONAL, T_HEADER_U16 } from '../image/layout.ts';
 import type { RRset } from './zone-tree.ts';
 
 export const SECTION_ANSWER = 0;
@@ -41,6 +41,12 @@ export interface TemplateSpec {
   rrsets: PlacedRRset[];
   /** PROOF_* bits: fragments the worker appends after the authority section. */
   proof?: number;
+  /**
+   * tinydns style: names in RDATA keep the case they were written in; the additional section
+   * goes out whole or not at all, and the authority section is left out (without TC) when it
+   * does not fit, as tinydns trims a response over 512 bytes.
+   */
+  tinydns?: boolean;
 }
 
 // Largest body that leaves room for header, a 255-byte question name and an OPT record.
@@ -77,6 +83,9 @@ class MessageWriter {
   readonly ownerAt = new Map<RRset, number>();
   /** Where the first name in a record's RDATA was written (Knot's RDATA hints). */
   readonly rdataNameAt = new Map<Uint8Array, number>();
+
+  /** Write RDATA names as given instead of lowercased (tinydns keeps the data's case). */
+  keepCase = false;
 
   constructor(nominal: WireName, belowMode: boolean) {
     this.msg.set(nominal, 12);
@@ -233,6 +242,7 @@ class MessageWriter {
   // lowercased, as Knot sends them (RFC 4034 §6.2 canonical form, so signatures hold).
   private writeRdata(type: number, rdata: Uint8Array, keepHint: boolean): void {
     const at = this.len;
+    const lowerName = this.keepCase ? (n: Uint8Array) => n : lowerNameOf;
     if (type === TYPE_NS || type === TYPE_CNAME || type === TYPE_PTR) {
       this.hint(rdata, at, keepHint);
       this.compress(lowerName(rdata));
@@ -277,6 +287,7 @@ function ordered(rrsets: PlacedRRset[]): PlacedRRset[] {
 /** Serialize a template. */
 export function writeTemplate(spec: TemplateSpec): Uint8Array {
   const w = new MessageWriter(spec.nominal, spec.belowMode);
+  w.keepCase = spec.tinydns === true;
   const counts = [0, 0, 0];
   const units: number[] = [];
   const additional: number[] = [];
@@ -293,7 +304,11 @@ export function writeTemplate(spec: TemplateSpec): Uint8Array {
     rdatas.forEach((rdata, index) => w.writeRecord(placed, rdata, index));
     if (w.bodyLength > MAX_BODY) throw new TemplateTooLargeError(placed.rrset);
     counts[section] += rdatas.length;
-    if (section === SECTION_ADDITIONAL) {
+    if (section === SECTION_ADDITIONAL && spec.tinydns && additional.length > 0) {
+      // One entry for the whole section: all of it or nothing.
+      additional[additional.length - 3] = w.bodyLength;
+      additional[additional.length - 2] += rdatas.length;
+    } else if (section === SECTION_ADDITIONAL) {
       // A signature goes out only with the RRset it signs.
       const signed = placed.signs ? entryOf.get(placed.signs) : undefined;
       const depends = signed === undefined ? 0 : signed + 1;
@@ -312,7 +327,7 @@ export function writeTemplate(spec: TemplateSpec): Uint8Array {
   const u16count = T_HEADER_U16 + w.pointers.length + units.length + additional.length;
   const out = new Uint8Array((u16count * 2 + end + 3) & ~3);
   const h = new Uint16Array(out.buffer, 0, u16count);
-  h[0] = (spec.rcode & 0xf) | (spec.aa ? T_AA : 0);
+  h[0] = (spec.rcode & 0xf) | (spec.aa ? T_AA : 0) | (spec.tinydns ? T_AUTH_OPTIONAL : 0);
   h[1] = spec.nominal.length;
   h[2] = counts[0];
   h[3] = counts[1];
@@ -343,7 +358,7 @@ export function writeTemplate(spec: TemplateSpec): Uint8Array {
 export function writeFragment(rrset: RRset, sigs: RRset | undefined): Uint8Array {
   const parts: number[] = [];
   const u16 = (v: number) => parts.push(v >>> 8, v & 0xff);
-  const owner = lowerName(rrset.owner);
+  const owner = lowerNameOf(rrset.owner);
   u16(owner.length);
   parts.push(...owner);
   const record = (set: RRset, rdata: Uint8Array) => {

@@ -30,6 +30,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   'tcp-max-connections': (v, at) => ({ tcpMaxConnections: at.integer(v, 'tcp-max-connections', 1, 1_000_000) }),
   'expiry-warning': (v, at) => ({ expiryWarningSeconds: at.duration(v, 'expiry-warning') }),
   'state-dir': (v, at) => ({ stateDir: at.path(v, 'state-dir') }),
+  tinydns: (v, at) => ({ tinydns: at.list(v, 'tinydns', true).map((f, i) => at.path(f, `tinydns[${i}]`)) }),
   services: (v, at) => ({ services: at.list(v, 'services', true).map((f, i) => at.path(f, `services[${i}]`)) }),
   registry: (v, at) => ({ registries: at.list(v, 'registry', true).map((f, i) => at.path(f, `registry[${i}]`)) }),
 };

@@ -48,6 +48,8 @@ export interface ServeOptions {
    * serials of generated zones); null: nothing is kept.
    */
   stateDir: string | null;
+  /** tinydns data files (`--tinydns`), each a set of zones. */
+  tinydns: string[];
   /** --services: services files (health-checked service names), each one zone. */
   services: string[];
   /** --registry: registry files (JSON names → addresses from another system). */
@@ -74,6 +76,7 @@ export interface ServeSettings {
   tcpMaxConnections?: number;
   expiryWarningSeconds?: number;
   stateDir?: string;
+  tinydns?: string[];
   services?: string[];
   registries?: string[];
 }
@@ -164,12 +167,13 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const zones = s.zones ?? [];
   const zoneDirs = s.zoneDirs ?? [];
   // Every source of zones counts: one of them must be given.
+  const tinydns = s.tinydns ?? [];
   const services = s.services ?? [];
   const registries = s.registries ?? [];
-  const given = [zones.length, zoneDirs.length, services.length, registries.length];
+  const given = [zones.length, zoneDirs.length, tinydns.length, services.length, registries.length];
   if (given.every((n) => n === 0)) {
     throw new ConfigError(
-      'serve: nothing to serve; give --zone FILE, --zone-dir DIR, --services FILE or --registry FILE (or zones / zone-dir / services / registry in the config file)',
+      'serve: nothing to serve; give --zone FILE, --zone-dir DIR, --tinydns FILE, --services FILE or --registry FILE (or zones / zone-dir / tinydns / services / registry in the config file)',
     );
   }
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
@@ -197,6 +201,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     },
     expiryWarningSeconds: s.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS,
     stateDir: s.stateDir ?? null,
+    tinydns,
     services,
     registries,
   };

@@ -19,8 +19,21 @@
 // the final root label, in reverse byte order, so a query's every suffix hash falls out of
 // one right-to-left pass.
 //
+// tinydns split horizon (locations): a zone whose answers depend on the client's location is
+// several images with the same apex, published side by side: the one for every other client
+// (H_LOCATION 0) carries the location table, each other one names its location in H_LOCATION
+// (the one or two characters of the `%` line, as a u16: first char << 8 | second). Workers group
+// images by apex and, only for a zone that has such images, find the client's location in the
+// table and answer from that location's image (or the other one). Zones without locations pay
+// nothing.
+// Location table (H_LOCATION_TABLE, 0 if none): u32 count, then count × {u32 prefix bytes
+// (first address byte in the high byte), u32 prefix length in bytes (0-4), u32 location}, in
+// the file's order; a client is in the location of the longest prefix it matches (the first
+// of equal length), as tinydns decides.
+//
 // Template (offset T, 4-aligned; u16 fields at T/2 + k in a Uint16Array):
-//   +0  flags       low 4 bits RCODE, bit 8 AA
+//   +0  flags       low 4 bits RCODE, bit 8 AA, bit 9 AUTH_OPTIONAL (tinydns: leave the
+//                   authority section out, without TC, when it does not fit)
 //   +1  nominalLen  wire length of the question name this template was written for
 //   +2  ancount     +3 nscount     +4 arcount
 //   +5  bodyLen     bytes of body (answer, authority and additional sections)
@@ -81,7 +94,7 @@
 // count × {u32 hash offset (20 bytes), u32 fragment id}, in hash order.
 
 export const IMAGE_MAGIC = 0x4e524750; // 'PGRN'
-export const IMAGE_VERSION = 1;
+export const IMAGE_VERSION = 2;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
@@ -99,7 +112,11 @@ export const H_DENIAL = 12;
 export const H_FRAGMENTS = 13;
 export const H_NSEC_TABLE = 14;
 export const H_NSEC3_TABLE = 15;
-export const HEADER_WORDS = 16;
+/** tinydns location this image answers for (0: every client of no other image of the zone). */
+export const H_LOCATION = 16;
+/** Offset of the location table (see above), 0 if none. */
+export const H_LOCATION_TABLE = 17;
+export const HEADER_WORDS = 18;
 
 export const DENIAL_NONE = 0;
 export const DENIAL_NSEC = 1;
@@ -107,6 +124,8 @@ export const DENIAL_NSEC3 = 2;
 
 export const IMAGE_SIGNED = 1;
 export const IMAGE_NSEC3 = 2;
+/** Answers shaped as tinydns shapes them: DS at the apex is the zone's own, not its parent's. */
+export const IMAGE_TINYDNS = 4;
 
 export const N_NAME = 0;
 export const N_NAMELEN = 1;
@@ -149,6 +168,7 @@ export const T_AUTH_SIGS = 12;
 export const T_UNITS = 13;
 export const T_HEADER_U16 = 14;
 export const T_AA = 0x100;
+export const T_AUTH_OPTIONAL = 0x200;
 export const ADD_REQUIRED = 0x8000;
 
 /** Add the answering node's N_PROOF and N_PROOF2 fragments. */

@@ -2,8 +2,8 @@
 // and access to template groups. Built once per image per generation, never per query.
 
 import {
-  H_APEX, H_APEX_LEN, H_HASH, H_HASH_MASK, H_MAGIC, H_NODES, H_NODE_COUNT, H_SERIAL,
-  H_VERSION, IMAGE_MAGIC, IMAGE_VERSION, NODE_WORDS, N_HASH, N_NAME, N_NAMELEN,
+  H_APEX, H_APEX_LEN, H_FLAGS, H_HASH, H_HASH_MASK, H_LOCATION, H_MAGIC, H_NODES, H_NODE_COUNT, H_SERIAL,
+  H_VERSION, IMAGE_MAGIC, IMAGE_TINYDNS, IMAGE_VERSION, NODE_WORDS, N_HASH, N_NAME, N_NAMELEN,
 } from './layout.ts';
 
 export class ZoneImage {
@@ -19,6 +19,12 @@ export class ZoneImage {
   /** Word index of node 0's record. */
   readonly nodesWord: number;
   readonly nodeCount: number;
+  /** Answers as tinydns does (its DS at the apex is its own). */
+  readonly tinydns: boolean;
+  /** tinydns location this image answers (0: clients of no other image of the zone). */
+  readonly location: number;
+  /** The zone's images for other locations (set on the image for every other client); null: none. */
+  variants: ZoneImage[] | null = null;
 
   constructor(image: SharedArrayBuffer) {
     this.image = image;
@@ -36,6 +42,13 @@ export class ZoneImage {
     this.mask = h[H_HASH_MASK];
     this.nodesWord = h[H_NODES] >>> 2;
     this.nodeCount = h[H_NODE_COUNT];
+    this.tinydns = (h[H_FLAGS] & IMAGE_TINYDNS) !== 0;
+    this.location = h[H_LOCATION];
+  }
+
+  /** Same apex? */
+  sameApex(other: ZoneImage): boolean {
+    return this.isApex(other.bytes, other.apexOffset, other.apexLength);
   }
 
   /**

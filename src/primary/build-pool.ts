@@ -14,8 +14,9 @@
 
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { decodeResult, type WireResult } from './build-result.ts';
+import { decodeError, decodeResult, type WireResult } from './build-result.ts';
 import type { BuildTask } from './build-worker.ts';
+import type { TinydnsBuildResult, TinydnsWireResult } from '../sources/tinydns/build.ts';
 import type { LoadOptions, LoadResult } from './zone-loader.ts';
 
 /** Builds one zone file into a LoadResult (loadZone, off the event loop or not). */
@@ -35,11 +36,11 @@ export function defaultBuildThreads(cpus = availableParallelism()): number {
 }
 
 export class BuildPool {
-  private readonly pool: Piscina<BuildTask, WireResult>;
+  private readonly pool: Piscina<BuildTask, WireResult | TinydnsWireResult>;
   private destroyed = false;
 
   constructor(options: BuildPoolOptions = {}) {
-    this.pool = new Piscina<BuildTask, WireResult>({
+    this.pool = new Piscina<BuildTask, WireResult | TinydnsWireResult>({
       filename: new URL('./build-worker.ts', import.meta.url).href,
       name: 'default',
       minThreads: 0,
@@ -55,7 +56,21 @@ export class BuildPool {
   /** loadZone(file, origin, options) in a build thread. */
   readonly build: ZoneBuilder = async (file, origin, options = {}) => {
     const task: BuildTask = { file, origin, now: options.now?.getTime(), expiryWarningSeconds: options.expiryWarningSeconds };
-    return decodeResult(await this.pool.run(task));
+    return decodeResult((await this.pool.run(task)) as WireResult);
+  };
+
+  /** A tinydns data file and its zones (src/sources/tinydns/build.ts) in a build thread. */
+  readonly buildTinydns = async (file: string, known: Record<string, string> = {}): Promise<TinydnsBuildResult> => {
+    const w = (await this.pool.run({ kind: 'tinydns', file, known })) as TinydnsWireResult;
+    if (!w.ok) return { ok: false, errors: w.errors.map(decodeError) };
+    return {
+      ...w,
+      zones: w.zones.map((z) => {
+        if (z.zone === null) return { ...z, zone: null };
+        const r = decodeResult({ ok: true, zone: z.zone });
+        return { ...z, zone: r.ok ? r.zone : null };
+      }),
+    };
   };
 
   /** Build threads alive now (0 once idle for the idle timeout). */

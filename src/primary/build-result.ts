@@ -52,6 +52,7 @@ export function encodeResult(r: LoadResult): WireResult {
     zone: {
       ...z,
       files: [...z.files],
+      variants: z.variants === undefined ? undefined : [...z.variants],
       loadedAt: z.loadedAt.getTime(),
       signatures: { ...z.signatures, earliestExpiration: z.signatures.earliestExpiration?.getTime() ?? null },
     },

@@ -56,7 +56,7 @@ export class Publisher {
     for (const origin of removed) next.delete(origin);
     for (const zone of changed) next.set(zone.origin, zone);
     this.zones = next;
-    this.images = [...next.values()].map((z) => z.image);
+    this.images = [...next.values()].flatMap((z) => (z.variants === undefined ? [z.image] : [z.image, ...z.variants]));
     const generation = ++this.generation;
     const target = this.target;
     const told = (): number => {

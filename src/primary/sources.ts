@@ -1,18 +1,22 @@
 // Every zone source `peregrine serve` runs, from its options. A new kind of source is one more line.
 
 import { ZoneFiles } from '../sources/files/zone-files.ts';
+import { TinydnsSource } from '../sources/tinydns/source.ts';
 import { registrySource, servicesSource } from '../sources/services/create.ts';
 import { reloadDurationHistogram } from './reload-metrics.ts';
 import type { SourceContext, ZoneSource } from './zone-source.ts';
 
 export function createSources(c: SourceContext): ZoneSource[] {
-  const sources: ZoneSource[] = [zoneFileSource(c)];
+  // One histogram for every source (a metric is registered once).
+  const observeLoad = reloadDurationHistogram(c.metrics.registry);
+  const sources: ZoneSource[] = [zoneFileSource(c, observeLoad)];
+  if (c.options.tinydns.length > 0) sources.push(tinydnsSource(c, observeLoad));
   sources.push(...c.options.services.map((file) => servicesSource(c, file)), ...c.options.registries.map((file) => registrySource(c, file)));
   return sources;
 }
 
 /** The zone-file source of --zone and --zone-dir: it watches its files and publishes through `publisher`. */
-function zoneFileSource(c: SourceContext): ZoneSource {
+function zoneFileSource(c: SourceContext, observeLoad: (seconds: number) => void): ZoneSource {
   return new ZoneFiles({
     zones: c.options.zones,
     zoneDirs: c.options.zoneDirs,
@@ -20,8 +24,21 @@ function zoneFileSource(c: SourceContext): ZoneSource {
     registry: c.registry,
     log: c.log,
     expiryWarningSeconds: c.options.expiryWarningSeconds,
-    observeLoad: reloadDurationHistogram(c.metrics.registry),
+    observeLoad,
     onPublished: c.onPublished,
     build: c.builds.build,
+  });
+}
+
+/** The tinydns data files of --tinydns: each a set of zones, watched, built in the build pool. */
+function tinydnsSource(c: SourceContext, observeLoad: (seconds: number) => void): ZoneSource {
+  return new TinydnsSource({
+    files: c.options.tinydns,
+    publisher: c.publisher,
+    registry: c.registry,
+    log: c.log,
+    build: c.builds.buildTinydns,
+    observeLoad,
+    onPublished: c.onPublished,
   });
 }

@@ -31,6 +31,8 @@ export interface LoadedZone {
   /** Records served (class IN), as the compiler counts them. */
   records: number;
   image: SharedArrayBuffer;
+  /** More images of the zone, each for the clients of one tinydns location (see image/layout.ts). */
+  variants?: SharedArrayBuffer[];
   loadedAt: Date;
   signatures: SignatureSummary;
 }

@@ -29,4 +29,21 @@ export interface Zone {
   records: ResourceRecord[];
   /** Files read to build this zone (the zone file and its $INCLUDEs), for watching. */
   files: string[];
+  /**
+   * How answers are shaped: as Knot answers (the default) or as tinydns answers (NS and glue
+   * with positive answers, its wildcard rules, no CNAME chasing; src/compile/tinydns-plan.ts).
+   */
+  style?: 'knot' | 'tinydns';
+  /** tinydns: A records of names outside the zone that its NS and MX records name (tinydns adds them as additional data). */
+  outsideAddresses?: ResourceRecord[];
+  /** tinydns split horizon: the clients this version answers ('' or absent: every client of no other version). */
+  location?: string;
+  /** tinydns `%` lines (client address prefix → location), for the version that answers every other client. */
+  locationPrefixes?: LocationPrefixEntry[];
+}
+
+/** Clients whose IPv4 address starts with `prefix` (0 to 4 bytes) are in `location`. */
+export interface LocationPrefixEntry {
+  prefix: Uint8Array;
+  location: string;
 }

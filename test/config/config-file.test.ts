@@ -47,6 +47,7 @@ describe('config file', () => {
       tcpMaxConnections: 1024,
       expiryWarningSeconds: 7 * 86400,
       stateDir: '/var/lib/peregrine',
+      tinydns: [path.join(examples, 'tinydns', 'data')],
       services: [path.join(examples, 'svc.example.services.yaml')],
       registries: [path.join(examples, 'cluster.example.registry.json')],
     });
