@@ -3,6 +3,7 @@
 
 import { formatAddress, type ServeOptions } from '../config/serve-options.ts';
 import { VERSION } from '../version.ts';
+import { allocateRrlTable } from '../transport/rrl.ts';
 import { allocateCounters } from '../worker/counters.ts';
 import { BuildPool } from './build-pool.ts';
 import { onStopSignal } from './drain.ts';
@@ -76,6 +77,8 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     tcp: options.tcp,
     log,
     currentZones: () => publisher.current(),
+    // Response rate limiting: one table for every worker, next to the counters.
+    rrl: options.rrl.rate > 0 ? { table: allocateRrlTable(), settings: options.rrl } : undefined,
   });
   publisher.attach(pool);
   try {
