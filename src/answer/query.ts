@@ -115,7 +115,7 @@ export class ParsedQuery {
   }
 
   // Walks answer, authority and additional looking for the OPT record (RFC 6891 §6.1.1: at
-  // most one, in additional). Records must fill the message exactly.
+  // most one, in additional; elsewhere or twice is FORMERR, as Knot answers). Records must fill the message exactly.
   private parseRecords(q: Uint8Array, start: number, len: number): number {
     const an = (q[6] << 8) | q[7];
     const ns = (q[8] << 8) | q[9];
@@ -137,8 +137,9 @@ export class ParsedQuery {
       const rdlen = (q[pos + 8] << 8) | q[pos + 9];
       const rdata = pos + 10;
       if (rdata + rdlen > len) return this.formerr();
-      if (type === TYPE_OPT && r >= an + ns) {
-        if (this.edns) return this.formerr();
+      if (type === TYPE_OPT) {
+        // Only in additional, and only once (Knot: FORMERR otherwise).
+        if (this.edns || r < an + ns) return this.formerr();
         // Options must tile the RDATA exactly.
         let o = rdata;
         while (o + 4 <= rdata + rdlen) o += 4 + ((q[o + 2] << 8) | q[o + 3]);
