@@ -9,6 +9,11 @@ import {
   DEFAULT_MAX_UDP_PAYLOAD,
   DEFAULT_TCP_IDLE_SECONDS,
   DEFAULT_TCP_MAX_CONNECTIONS,
+  DEFAULT_TCP_MAX_LIFETIME_SECONDS,
+  DEFAULT_TCP_MAX_MESSAGE,
+  DEFAULT_TCP_MAX_PER_CLIENT,
+  DEFAULT_TCP_MAX_QUERIES,
+  DEFAULT_RRL_SLIP,
   parseHostPort,
   parseInteger,
   parseSeconds,
@@ -17,6 +22,7 @@ import {
   type ServeOptions,
   type ServeSettings,
 } from './config/serve-options.ts';
+import { parseCidr } from './config/cidr.ts';
 import { formatDuration, parseDuration } from './config/duration.ts';
 import { ConfigError, ConfigFileError, PeregrineError, ZoneDataError } from './errors.ts';
 import path from 'node:path';
@@ -53,6 +59,9 @@ const USAGE = `usage:
                   [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
                   [--expiry-warning DURATION] [--state-dir DIR] [--tinydns FILE]...
                   [--services FILE]... [--registry FILE]...
+                  [--tcp-max-per-client N] [--tcp-max-lifetime SECONDS] [--tcp-max-queries N]
+                  [--tcp-max-message N] [--rrl RATE] [--rrl-slip N] [--rrl-whitelist CIDR]...
+                  [--user NAME] [--group NAME]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
   peregrine --version
@@ -60,6 +69,11 @@ const USAGE = `usage:
 serve defaults: --listen ${DEFAULT_LISTEN} --http ${DEFAULT_HTTP} --workers <CPUs>
   --drain ${DEFAULT_DRAIN_SECONDS} --max-udp-size ${DEFAULT_MAX_UDP_PAYLOAD} --identity <hostname>
   --tcp-idle-timeout ${DEFAULT_TCP_IDLE_SECONDS} --tcp-max-connections ${DEFAULT_TCP_MAX_CONNECTIONS}
+  --tcp-max-per-client ${DEFAULT_TCP_MAX_PER_CLIENT} --tcp-max-lifetime ${DEFAULT_TCP_MAX_LIFETIME_SECONDS} --tcp-max-queries ${DEFAULT_TCP_MAX_QUERIES} (0: no limit)
+  --tcp-max-message ${DEFAULT_TCP_MAX_MESSAGE} --rrl 0 (off) --rrl-slip ${DEFAULT_RRL_SLIP}
+--rrl RATE: UDP responses per second per client prefix (/24, /56) and response class; the
+  surplus is dropped, every --rrl-slip-th sent truncated (TC=1). TCP is never rate limited.
+--user NAME [--group NAME]: started as root, drop to this user once every socket is bound.
 --config FILE: YAML with the same settings (examples/peregrine.yaml); a flag given wins over the file.
 Zone files are watched: an edit is served within a second, a broken one is logged and the last
   good version keeps serving. SIGHUP reloads every zone.
@@ -92,6 +106,15 @@ const SERVE_ARGS = {
   'state-dir': { type: 'string' },
   services: { type: 'string', multiple: true },
   registry: { type: 'string', multiple: true },
+  'tcp-max-per-client': { type: 'string' },
+  'tcp-max-lifetime': { type: 'string' },
+  'tcp-max-queries': { type: 'string' },
+  'tcp-max-message': { type: 'string' },
+  rrl: { type: 'string' },
+  'rrl-slip': { type: 'string' },
+  'rrl-whitelist': { type: 'string', multiple: true },
+  user: { type: 'string' },
+  group: { type: 'string' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -274,5 +297,14 @@ export function flagSettings(values: ServeValues): ServeSettings {
     tinydns: values.tinydns,
     services: values.services,
     registries: values.registry,
+    tcpMaxPerClient: given(values['tcp-max-per-client'], (t) => parseInteger(t, '--tcp-max-per-client', 0, 1_000_000)),
+    tcpMaxLifetimeSeconds: given(values['tcp-max-lifetime'], (t) => parseSeconds(t, '--tcp-max-lifetime')),
+    tcpMaxQueries: given(values['tcp-max-queries'], (t) => parseInteger(t, '--tcp-max-queries', 0, 1_000_000_000)),
+    tcpMaxMessage: given(values['tcp-max-message'], (t) => parseInteger(t, '--tcp-max-message', 12, 65535)),
+    rrlRate: given(values.rrl, (t) => parseInteger(t, '--rrl', 0, 1_000_000)),
+    rrlSlip: given(values['rrl-slip'], (t) => parseInteger(t, '--rrl-slip', 0, 100)),
+    rrlWhitelist: values['rrl-whitelist']?.map((t) => parseCidr(t, '--rrl-whitelist')),
+    user: values.user,
+    group: values.group,
   };
 }

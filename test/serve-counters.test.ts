@@ -192,8 +192,10 @@ describe('peregrine serve: per-query counters', () => {
     expect(new Map([...queriesSeries(samples)].sort())).toEqual(new Map([...expected].sort()));
     expect(tcp.answered).toBe(25);
     const malformed = 3 * 2 + 1;
-    expect(samples.get('peregrine_dropped_total{reason="malformed"}')).toBe(malformed);
-    for (const reason of ['send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame']) {
+    // By reason: 3 too short for a header; 3 responses over UDP and 1 over TCP.
+    expect(samples.get('peregrine_dropped_total{reason="short_header"}')).toBe(3);
+    expect(samples.get('peregrine_dropped_total{reason="response"}')).toBe(4);
+    for (const reason of ['malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame', 'qdcount', 'bad_question', 'rrl']) {
       expect([reason, samples.get(`peregrine_dropped_total{reason="${reason}"}`)]).toEqual([reason, 0]);
     }
     expect(samples.get('peregrine_response_bytes_total{transport="udp"}')).toBe(udp.bytes);

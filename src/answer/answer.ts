@@ -117,6 +117,13 @@ export class AnswerEngine {
   private remap = false;
   /** The rcode of the last response, -1 when it was dropped. */
   lastRcode = 0;
+  // What response rate limiting keys the last answer by (src/transport/rrl.ts), set without
+  // allocating: the hash of the zone's apex (0: no zone answered), the hash of the name the
+  // answer stands for (the query name, the cut of a referral, the wildcard's closest encloser,
+  // a DNAME's owner), and whether a wildcard synthesized it.
+  lastZoneHash = 0;
+  lastNameHash = 0;
+  lastWildcard = false;
 
   constructor(options: AnswerOptions) {
     this.options = options;
@@ -157,6 +164,11 @@ export class AnswerEngine {
     return this.zones.length;
   }
 
+  /** Why the last packet was dropped (one of query.ts DROP_*), when lastRcode is -1. */
+  get lastDropReason(): number {
+    return this.query.dropReason;
+  }
+
   /** QTYPE of the last query answered (0 when it had no readable question), for counters. */
   get lastQtype(): number {
     return this.query.hasQuestion ? this.query.qtype : 0;
@@ -169,6 +181,9 @@ export class AnswerEngine {
   answer(q: Uint8Array, len: number, out: Uint8Array, tcp: boolean): number {
     const query = this.query;
     this.ede = false;
+    this.lastZoneHash = 0;
+    this.lastNameHash = 0;
+    this.lastWildcard = false;
     const status = query.parse(q, len);
     if (status === PARSE_DROP) {
       this.lastRcode = -1;
@@ -246,6 +261,10 @@ export class AnswerEngine {
     let zone = this.zones[entry - 1];
     if (zone.variants !== null) zone = this.forClient(zone, zone.variants);
     const group = this.lookup(zone, name, zoneLabel, query.ednsDo);
+    // Hints for rate limiting: lookup() left the node found (proofNode, exact when ceLabel < 0).
+    this.lastZoneHash = name.hashes[zoneLabel] | 1;
+    this.lastWildcard = this.ceLabel >= 0 && this.proofNode >= 0;
+    this.lastNameHash = name.hashes[this.ceLabel < 0 ? 0 : this.ceLabel];
     this.copyQuestion(q, out);
     this.resetCounts();
     const limit = this.responseLimit(tcp);

@@ -13,6 +13,16 @@ export const PARSE_DROP = 1;
 export const PARSE_FORMERR = 2;
 export const PARSE_BADVERS = 3;
 
+// Why a packet was dropped (ParsedQuery.dropReason), for the drop counters.
+/** Shorter than the 12-byte header. */
+export const DROP_SHORT_HEADER = 0;
+/** QR=1: a response, never answered (no reflection loops between servers). */
+export const DROP_RESPONSE = 1;
+/** QDCOUNT > 1: no server answers several questions, Knot drops them. */
+export const DROP_QDCOUNT = 2;
+/** The question is unreadable: compression pointer, label > 63, name > 255, cut short. */
+export const DROP_BAD_QUESTION = 3;
+
 const TYPE_OPT = 41;
 
 /** A lowercased wire name with its label offsets and the hash of every suffix. */
@@ -74,20 +84,22 @@ export class ParsedQuery {
   ednsPayload = 0;
   ednsDo = false;
   ednsVersion = 0;
+  /** One of DROP_*, when parse() returned PARSE_DROP. */
+  dropReason = DROP_SHORT_HEADER;
 
   parse(q: Uint8Array, len: number): number {
     this.hasQuestion = false;
     this.edns = false;
     this.ednsDo = false;
-    if (len < 12) return PARSE_DROP;
-    if ((q[2] & 0x80) !== 0) return PARSE_DROP; // QR=1: never answer a response
+    if (len < 12) return this.drop(DROP_SHORT_HEADER);
+    if ((q[2] & 0x80) !== 0) return this.drop(DROP_RESPONSE); // QR=1: never answer a response
     this.opcode = (q[2] >>> 3) & 0x0f;
     const qdcount = (q[4] << 8) | q[5];
     let pos = 12;
-    if (qdcount > 1) return PARSE_DROP;
+    if (qdcount > 1) return this.drop(DROP_QDCOUNT);
     if (qdcount === 1) {
       pos = this.qname.read(q, 12, len);
-      if (pos < 0 || pos + 4 > len) return PARSE_DROP;
+      if (pos < 0 || pos + 4 > len) return this.drop(DROP_BAD_QUESTION);
       this.qtype = (q[pos] << 8) | q[pos + 1];
       this.qclass = (q[pos + 2] << 8) | q[pos + 3];
       pos += 4;
@@ -103,7 +115,7 @@ export class ParsedQuery {
   }
 
   // Walks answer, authority and additional looking for the OPT record (RFC 6891 §6.1.1: at
-  // most one, in additional). Records must fill the message exactly.
+  // most one, in additional; elsewhere or twice is FORMERR, as Knot answers). Records must fill the message exactly.
   private parseRecords(q: Uint8Array, start: number, len: number): number {
     const an = (q[6] << 8) | q[7];
     const ns = (q[8] << 8) | q[9];
@@ -125,8 +137,9 @@ export class ParsedQuery {
       const rdlen = (q[pos + 8] << 8) | q[pos + 9];
       const rdata = pos + 10;
       if (rdata + rdlen > len) return this.formerr();
-      if (type === TYPE_OPT && r >= an + ns) {
-        if (this.edns) return this.formerr();
+      if (type === TYPE_OPT) {
+        // Only in additional, and only once (Knot: FORMERR otherwise).
+        if (this.edns || r < an + ns) return this.formerr();
         // Options must tile the RDATA exactly.
         let o = rdata;
         while (o + 4 <= rdata + rdlen) o += 4 + ((q[o + 2] << 8) | q[o + 3]);
@@ -140,6 +153,11 @@ export class ParsedQuery {
     }
     if (pos !== len) return this.formerr();
     return PARSE_OK;
+  }
+
+  private drop(reason: number): number {
+    this.dropReason = reason;
+    return PARSE_DROP;
   }
 
   private formerr(): number {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigError, ConfigFileError } from '../errors.ts';
+import { parseCidr } from './cidr.ts';
 import { parseDuration } from './duration.ts';
 import { parseHostPort, type ServeSettings, type ZoneSpec } from './serve-options.ts';
 
@@ -33,6 +34,17 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   tinydns: (v, at) => ({ tinydns: at.list(v, 'tinydns', true).map((f, i) => at.path(f, `tinydns[${i}]`)) }),
   services: (v, at) => ({ services: at.list(v, 'services', true).map((f, i) => at.path(f, `services[${i}]`)) }),
   registry: (v, at) => ({ registries: at.list(v, 'registry', true).map((f, i) => at.path(f, `registry[${i}]`)) }),
+  'tcp-max-per-client': (v, at) => ({ tcpMaxPerClient: at.integer(v, 'tcp-max-per-client', 0, 1_000_000) }),
+  'tcp-max-lifetime': (v, at) => ({ tcpMaxLifetimeSeconds: at.seconds(v, 'tcp-max-lifetime') }),
+  'tcp-max-queries': (v, at) => ({ tcpMaxQueries: at.integer(v, 'tcp-max-queries', 0, 1_000_000_000) }),
+  'tcp-max-message': (v, at) => ({ tcpMaxMessage: at.integer(v, 'tcp-max-message', 12, 65535) }),
+  rrl: (v, at) => ({ rrlRate: at.integer(v, 'rrl', 0, 1_000_000) }),
+  'rrl-slip': (v, at) => ({ rrlSlip: at.integer(v, 'rrl-slip', 0, 100) }),
+  'rrl-whitelist': (v, at) => ({
+    rrlWhitelist: at.list(v, 'rrl-whitelist', true).map((c, i) => at.check(c, () => parseCidr(at.string(c, `rrl-whitelist[${i}]`), `rrl-whitelist[${i}]`))),
+  }),
+  user: (v, at) => ({ user: at.string(v, 'user') }),
+  group: (v, at) => ({ group: at.string(v, 'group') }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

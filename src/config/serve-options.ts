@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { ConfigError } from '../errors.ts';
+import type { Cidr } from './cidr.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS } from '../zone/signatures.ts';
 
@@ -23,6 +24,21 @@ export interface ZoneSpec {
 export interface TcpOptions {
   idleTimeoutMs: number;
   maxConnections: number;
+  /** Connections per client address and worker; 0: no limit. Default in src/transport/tcp.ts TCP_DEFAULTS. */
+  maxPerClient?: number;
+  /** A connection is closed this long after it opened, whatever it does; 0: no limit. */
+  maxLifetimeMs?: number;
+  /** A connection is closed after answering this many queries; 0: no limit. */
+  maxQueries?: number;
+  /** Largest query message accepted (its length prefix); above it the connection is closed. */
+  maxMessage?: number;
+}
+
+/** Response rate limiting (src/transport/rrl.ts); rate 0: off. */
+export interface RrlSettings {
+  rate: number;
+  slip: number;
+  whitelist: Cidr[];
 }
 
 export interface ChaosSettings {
@@ -54,6 +70,10 @@ export interface ServeOptions {
   services: string[];
   /** --registry: registry files (JSON names → addresses from another system). */
   registries: string[];
+  rrl: RrlSettings;
+  /** Drop to this user (and group) once every socket is bound; null: stay as started. */
+  user: string | null;
+  group: string | null;
 }
 
 /**
@@ -79,6 +99,15 @@ export interface ServeSettings {
   tinydns?: string[];
   services?: string[];
   registries?: string[];
+  tcpMaxPerClient?: number;
+  tcpMaxLifetimeSeconds?: number;
+  tcpMaxQueries?: number;
+  tcpMaxMessage?: number;
+  rrlRate?: number;
+  rrlSlip?: number;
+  rrlWhitelist?: Cidr[];
+  user?: string;
+  group?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -87,6 +116,11 @@ export const DEFAULT_DRAIN_SECONDS = 5;
 export const DEFAULT_MAX_UDP_PAYLOAD = 1232;
 export const DEFAULT_TCP_IDLE_SECONDS = 10;
 export const DEFAULT_TCP_MAX_CONNECTIONS = 1024;
+export const DEFAULT_TCP_MAX_PER_CLIENT = 64;
+export const DEFAULT_TCP_MAX_LIFETIME_SECONDS = 120;
+export const DEFAULT_TCP_MAX_QUERIES = 0;
+export const DEFAULT_TCP_MAX_MESSAGE = 65535;
+export const DEFAULT_RRL_SLIP = 2;
 
 /**
  * `HOST:PORT` or `[V6]:PORT`. The host must be an IP literal: every worker binds it itself,
@@ -179,6 +213,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
   if (listen.length === 0) throw new ConfigError('listen: at least one address is needed');
   checkDistinct(listen, flags.listen !== undefined ? '--listen' : 'listen');
+  if (s.group !== undefined && s.user === undefined) throw new ConfigError('--group needs --user (the group alone is never dropped to)');
   const chaos = s.chaos ?? true;
   const identity = s.identity ?? os.hostname();
   const versionBind = s.versionString ?? `Peregrine ${VERSION}`;
@@ -198,12 +233,19 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     tcp: {
       idleTimeoutMs: 1000 * (s.tcpIdleTimeoutSeconds ?? DEFAULT_TCP_IDLE_SECONDS),
       maxConnections: s.tcpMaxConnections ?? DEFAULT_TCP_MAX_CONNECTIONS,
+      maxPerClient: s.tcpMaxPerClient ?? DEFAULT_TCP_MAX_PER_CLIENT,
+      maxLifetimeMs: 1000 * (s.tcpMaxLifetimeSeconds ?? DEFAULT_TCP_MAX_LIFETIME_SECONDS),
+      maxQueries: s.tcpMaxQueries ?? DEFAULT_TCP_MAX_QUERIES,
+      maxMessage: s.tcpMaxMessage ?? DEFAULT_TCP_MAX_MESSAGE,
     },
     expiryWarningSeconds: s.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS,
     stateDir: s.stateDir ?? null,
     tinydns,
     services,
     registries,
+    rrl: { rate: s.rrlRate ?? 0, slip: s.rrlSlip ?? DEFAULT_RRL_SLIP, whitelist: s.rrlWhitelist ?? [] },
+    user: s.user ?? null,
+    group: s.group ?? null,
   };
 }
 

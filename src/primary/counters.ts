@@ -3,6 +3,7 @@
 import {
   DROP_REASONS,
   QUERY_CELLS,
+  RRL_ACTIONS,
   SLOT_CELLS,
   TRANSPORTS,
   counterSlots,
@@ -10,6 +11,7 @@ import {
   kQueriesField,
   kResponseBytesField,
   kRestartsField,
+  kRrlField,
   kTcpConnectionsField,
   kWorkerQueriesField,
 } from '../worker/counters.ts';
@@ -26,6 +28,8 @@ export interface CounterTotals {
   workerQueries: Float64Array;
   tcpConnections: number;
   restarts: number;
+  /** Response rate limiting decisions, per action (RRL_ACTION_NAMES). */
+  rrl: Float64Array;
 }
 
 /**
@@ -42,6 +46,7 @@ export function sumCounters(buffer: SharedArrayBuffer): CounterTotals {
     workerQueries: new Float64Array(slots),
     tcpConnections: 0,
     restarts: 0,
+    rrl: new Float64Array(RRL_ACTIONS),
   };
   for (let slot = 0; slot < slots; slot++) {
     const base = slot * SLOT_CELLS;
@@ -51,6 +56,7 @@ export function sumCounters(buffer: SharedArrayBuffer): CounterTotals {
     totals.workerQueries[slot] = cells[base + kWorkerQueriesField];
     totals.tcpConnections += cells[base + kTcpConnectionsField];
     totals.restarts += cells[base + kRestartsField];
+    addCells(totals.rrl, cells, base + kRrlField);
   }
   return totals;
 }

@@ -8,6 +8,7 @@ import {
   QTYPE_BUCKET_NAMES,
   RCODE_BUCKETS,
   RCODE_BUCKET_NAMES,
+  RRL_ACTION_NAMES,
   TRANSPORT_NAMES,
   TRANSPORTS,
   queryCell,
@@ -131,7 +132,10 @@ function trafficMetrics(registry: Registry, counters: SharedArrayBuffer): void {
     name: 'peregrine_dropped_total',
     help:
       'Queries or connections dropped without an answer: malformed (not worth an answer), send_queue_full (UDP), ' +
-      'engine_error (a bug), tcp_limit (connection over the cap), tcp_bad_frame (connection closed on a bad length).',
+      'engine_error (a bug), tcp_limit (connection over the cap), tcp_bad_frame (connection closed on a bad length); ' +
+      'the engine\'s drops by cause: short_header, response (QR=1), qdcount (> 1), bad_question (pointer, label > 63, ' +
+      'name > 255, cut short); rrl (rate limited); TCP connections closed: tcp_client_limit, tcp_too_large, ' +
+      'tcp_idle_timeout, tcp_lifetime, tcp_max_queries.',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
@@ -146,6 +150,17 @@ function trafficMetrics(registry: Registry, counters: SharedArrayBuffer): void {
     registers: [registry],
     collect() {
       this.set(sumCounters(counters).tcpConnections);
+    },
+  });
+
+  new Counter({
+    name: 'peregrine_rrl_total',
+    help: 'Response rate limiting decisions on UDP answers: pass, drop (not sent), slip (sent truncated, TC=1).',
+    labelNames: ['action'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      sumCounters(counters).rrl.forEach((n, action) => this.inc({ action: RRL_ACTION_NAMES[action] }, n));
     },
   });
 

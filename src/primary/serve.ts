@@ -3,6 +3,7 @@
 
 import { formatAddress, type ServeOptions } from '../config/serve-options.ts';
 import { VERSION } from '../version.ts';
+import { allocateRrlTable } from '../transport/rrl.ts';
 import { allocateCounters } from '../worker/counters.ts';
 import { BuildPool } from './build-pool.ts';
 import { onStopSignal } from './drain.ts';
@@ -12,6 +13,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { Publisher } from './publisher.ts';
 import { createSources } from './sources.ts';
+import { dropAndLog, resolveIdentity } from './privileges.ts';
 import { installTestHooks } from './test-hooks.ts';
 import { WorkerPool } from './workers.ts';
 import { ZoneRegistry } from './zone-registry.ts';
@@ -19,6 +21,8 @@ import type { ZoneSource } from './zone-source.ts';
 
 /** Resolves with the process exit code once the server has stopped. */
 export async function serve(options: ServeOptions, log: Logger = createLogger()): Promise<number> {
+  // --user: refused before anything starts unless it can work (root, the user exists).
+  const identity = options.user === null ? null : resolveIdentity(options.user, options.group);
   log.info(
     {
       event: 'start',
@@ -26,6 +30,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
       listen: options.listen.map(formatAddress),
       http: formatAddress(options.http),
       workers: options.workers,
+      rrl: options.rrl.rate > 0 ? { rate: options.rrl.rate, slip: options.rrl.slip, whitelist: options.rrl.whitelist.map((c) => c.text) } : 'off',
     },
     `peregrine ${VERSION} starting`,
   );
@@ -76,6 +81,8 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     tcp: options.tcp,
     log,
     currentZones: () => publisher.current(),
+    // Response rate limiting: one table for every worker, next to the counters.
+    rrl: options.rrl.rate > 0 ? { table: allocateRrlTable(), settings: options.rrl } : undefined,
   });
   publisher.attach(pool);
   try {
@@ -88,6 +95,21 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     await pool.stop();
     await http.close();
     return 1;
+  }
+
+  // Every socket is bound: root is no longer needed (workers are threads of this process).
+  if (identity !== null) {
+    try {
+      dropAndLog(identity, options.listen, log);
+    } catch (err) {
+      log.fatal({ event: 'privileges_error', code: 'PGN_ERR_PRIVILEGES' }, `cannot drop to ${identity.user}: ${(err as Error).message}`);
+      stopReloadSignal();
+      await closeSources();
+      await builds.destroy();
+      await pool.stop();
+      await http.close();
+      return 1;
+    }
   }
 
   health.phase = 'serving';

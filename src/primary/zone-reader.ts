@@ -1,6 +1,6 @@
 // Zone file to checked zone model: the origin rules, parse, check — or every reason it cannot be served.
 
-import { readFileSync } from 'node:fs';
+import { readZoneText } from '../zone/read-zone-text.ts';
 import path from 'node:path';
 import { type PeregrineError, ZoneDataError } from '../errors.ts';
 import { checkZone } from '../zone/check-zone.ts';
@@ -24,7 +24,7 @@ export function readZone(file: string, origin: string | null = null): ReadResult
   let text: string;
   try {
     // latin1 keeps one char per byte, which is what the parser works on.
-    text = readFileSync(file, 'latin1');
+    text = readZoneText(file);
   } catch (err) {
     return { ok: false, errors: [new ZoneDataError(`cannot read zone file: ${(err as Error).message}`, file, 0)] };
   }

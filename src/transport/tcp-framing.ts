@@ -21,6 +21,14 @@ export class TcpFrameDecoder {
   private pending: Uint8Array = new Uint8Array(0);
   /** Bytes of the current partial frame (prefix included) held in `pending`. */
   private have = 0;
+  /** Largest message accepted; a longer length prefix is a protocol error (no buffer is grown for it). */
+  private readonly maxMessage: number;
+  /** After push() returned false: true if the prefix was too large, false if below 12. */
+  tooLarge = false;
+
+  constructor(maxMessage = 0xffff) {
+    this.maxMessage = maxMessage;
+  }
 
   /** True if part of a message is waiting for more bytes. */
   get partial(): boolean {
@@ -28,8 +36,9 @@ export class TcpFrameDecoder {
   }
 
   /**
-   * Feed one chunk. Returns false on a protocol error (a length below 12, including 0): the
-   * caller closes the connection, since nothing after a bad prefix can be trusted to be aligned.
+   * Feed one chunk. Returns false on a protocol error (a length below 12, including 0, or above
+   * the maximum; `tooLarge` says which): the caller closes the connection, since nothing after a
+   * bad prefix can be trusted to be aligned.
    */
   push(chunk: Uint8Array, onMessage: MessageHandler): boolean {
     const n = chunk.length;
@@ -44,7 +53,7 @@ export class TcpFrameDecoder {
         off = 1;
       }
       const len = (this.pending[0] << 8) | this.pending[1];
-      if (len < MIN_MESSAGE) return false;
+      if (!this.acceptable(len)) return false;
       const frame = 2 + len;
       this.reserve(frame);
       const take = Math.min(frame - this.have, n - off);
@@ -58,7 +67,7 @@ export class TcpFrameDecoder {
 
     while (n - off >= 2) {
       const len = (chunk[off] << 8) | chunk[off + 1];
-      if (len < MIN_MESSAGE) return false;
+      if (!this.acceptable(len)) return false;
       if (n - off - 2 < len) break;
       onMessage(chunk.subarray(off + 2, off + 2 + len));
       off += 2 + len;
@@ -72,6 +81,11 @@ export class TcpFrameDecoder {
       this.have = rest;
     }
     return true;
+  }
+
+  private acceptable(len: number): boolean {
+    this.tooLarge = len > this.maxMessage;
+    return len >= MIN_MESSAGE && !this.tooLarge;
   }
 
   /** Grow `pending` to hold `bytes` (at most one frame), doubling so growth stays linear. */

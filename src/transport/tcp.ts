@@ -5,16 +5,20 @@ import type { AnswerEngine } from '../answer/answer.ts';
 import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
 import {
   DROP_ENGINE_ERROR,
-  DROP_MALFORMED,
   DROP_TCP_BAD_FRAME,
+  DROP_TCP_CLIENT_LIMIT,
+  DROP_TCP_IDLE,
+  DROP_TCP_LIFETIME,
   DROP_TCP_LIMIT,
+  DROP_TCP_MAX_QUERIES,
+  DROP_TCP_TOO_LARGE,
   SlotCounters,
   TRANSPORT_TCP,
 } from '../worker/counters.ts';
 import { TcpFrameDecoder } from './tcp-framing.ts';
 
 /** What a transport needs from the engine: the answer, then its rcode and qtype for the counters. */
-export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'client'>;
+export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'lastDropReason' | 'client'>;
 
 /** The engine's contract: `out` holds at least 65535 + 2 bytes. */
 const ENGINE_OUT = 65537;
@@ -31,7 +35,22 @@ export interface TcpHooks {
   onServerError?: (err: Error) => void;
 }
 
-/** Each message, connection and drop is counted into `counters` (the worker's slot; a private one by default). */
+/** Limits of TcpOptions left out take these (the documented defaults of `serve`). */
+export const TCP_DEFAULTS = {
+  maxPerClient: 64,
+  maxLifetimeMs: 120_000,
+  maxQueries: 0,
+  maxMessage: 0xffff,
+};
+
+/**
+ * Each message, connection and drop is counted into `counters` (the worker's slot; a private
+ * one by default). Limits (TcpOptions): connections per worker (Node's maxConnections) and per
+ * client address (per worker: SO_REUSEPORT spreads a client's connections over the workers),
+ * idle time, total lifetime (a client trickling a byte at a time defeats an idle timeout, not
+ * this), answers per connection and message size. A client at a limit loses that connection
+ * only; every other connection carries on.
+ */
 export function listenTcp(
   address: ListenAddress,
   engine: Answerer,
@@ -44,13 +63,35 @@ export function listenTcp(
   const scratch = Buffer.allocUnsafe(2 + ENGINE_OUT);
   const out = scratch.subarray(2);
   const open = new Set<Connection>();
+  const limits: ConnectionLimits = {
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxLifetimeMs: options.maxLifetimeMs ?? TCP_DEFAULTS.maxLifetimeMs,
+    maxQueries: options.maxQueries ?? TCP_DEFAULTS.maxQueries,
+    maxMessage: options.maxMessage ?? TCP_DEFAULTS.maxMessage,
+  };
+  const maxPerClient = options.maxPerClient ?? TCP_DEFAULTS.maxPerClient;
+  /** Open connections per client address (this listener's only). */
+  const perClient = new Map<string, number>();
 
   const server = net.createServer({ noDelay: true }, (socket) => {
-    const conn = new Connection(socket, engine, scratch, out, options.idleTimeoutMs, hooks, counters);
+    const remote = socket.remoteAddress ?? '';
+    const already = perClient.get(remote) ?? 0;
+    if (maxPerClient > 0 && already >= maxPerClient) {
+      counters.dropped(DROP_TCP_CLIENT_LIMIT);
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    perClient.set(remote, already + 1);
+    const conn = new Connection(socket, remote, engine, scratch, out, limits, hooks, counters);
     open.add(conn);
     counters.tcpOpened();
     socket.once('close', () => {
       open.delete(conn);
+      conn.closed();
+      const left = (perClient.get(remote) ?? 1) - 1;
+      if (left > 0) perClient.set(remote, left);
+      else perClient.delete(remote);
       counters.tcpClosed();
     });
   });
@@ -75,6 +116,15 @@ export function listenTcp(
   });
 }
 
+interface ConnectionLimits {
+  idleTimeoutMs: number;
+  /** 0: no limit. */
+  maxLifetimeMs: number;
+  /** 0: no limit. */
+  maxQueries: number;
+  maxMessage: number;
+}
+
 /** One client connection: decode queries, answer each in order, write length-prefixed replies. */
 class Connection {
   private readonly socket: net.Socket;
@@ -83,19 +133,23 @@ class Connection {
   private readonly out: Buffer;
   private readonly hooks: TcpHooks;
   private readonly counters: SlotCounters;
-  private readonly decoder = new TcpFrameDecoder();
+  private readonly decoder: TcpFrameDecoder;
   /** The client's address as Node reports it (kept: socket.remoteAddress is gone once it closes). */
   private readonly remote: string;
   /** Set once we stop reading (bad prefix or shutdown); later queries are ignored. */
   private closing = false;
+  private readonly maxQueries: number;
+  private answered = 0;
+  private readonly lifetime: NodeJS.Timeout | null;
   private readonly onMessage = (query: Uint8Array): void => this.answer(query);
 
   constructor(
     socket: net.Socket,
+    remote: string,
     engine: Answerer,
     scratch: Buffer,
     out: Buffer,
-    idleTimeoutMs: number,
+    limits: ConnectionLimits,
     hooks: TcpHooks,
     counters: SlotCounters,
   ) {
@@ -105,8 +159,21 @@ class Connection {
     this.engine = engine;
     this.scratch = scratch;
     this.out = out;
-    this.remote = socket.remoteAddress ?? '';
-    socket.setTimeout(idleTimeoutMs, () => socket.destroy());
+    this.remote = remote;
+    this.maxQueries = limits.maxQueries;
+    this.decoder = new TcpFrameDecoder(limits.maxMessage);
+    socket.setTimeout(limits.idleTimeoutMs, () => {
+      counters.dropped(DROP_TCP_IDLE);
+      socket.destroy();
+    });
+    // Whatever the client does, the connection ends by then (slowloris: one byte a second
+    // keeps an idle timer from ever firing).
+    this.lifetime = limits.maxLifetimeMs > 0
+      ? setTimeout(() => {
+          counters.dropped(DROP_TCP_LIFETIME);
+          socket.destroy();
+        }, limits.maxLifetimeMs)
+      : null;
     socket.on('error', () => {
       // Resets from clients are routine; Node destroys the socket right after.
     });
@@ -128,6 +195,11 @@ class Connection {
     this.socket.destroy();
   }
 
+  /** The socket closed (for any reason): stop its timer. */
+  closed(): void {
+    if (this.lifetime !== null) clearTimeout(this.lifetime);
+  }
+
   private receive(chunk: Buffer): void {
     if (this.closing) return;
     // Pipelined answers from one chunk leave in one writev instead of one write each.
@@ -136,7 +208,7 @@ class Connection {
     this.socket.uncork();
     // After a bad prefix the stream cannot be realigned: send what was answered, then close.
     if (!ok) {
-      this.counters.dropped(DROP_TCP_BAD_FRAME);
+      this.counters.dropped(this.decoder.tooLarge ? DROP_TCP_TOO_LARGE : DROP_TCP_BAD_FRAME);
       this.shutdown();
     }
   }
@@ -158,7 +230,7 @@ class Connection {
       return;
     }
     if (len <= 0) {
-      counters.dropped(DROP_MALFORMED);
+      counters.droppedByEngine(this.engine.lastDropReason);
       return;
     }
     counters.answered(TRANSPORT_TCP, this.engine.lastQtype, this.engine.lastRcode, len);
@@ -171,6 +243,11 @@ class Connection {
     scratch.copy(frame, 0, 0, 2 + len);
     // A client that pipelines without reading gets no more answers until it catches up.
     if (!this.socket.write(frame)) this.socket.pause();
+    if (this.maxQueries > 0 && ++this.answered >= this.maxQueries) {
+      // Enough from this client on this connection: the answers go out, then it is closed.
+      counters.dropped(DROP_TCP_MAX_QUERIES);
+      this.shutdown();
+    }
   }
 }
 

@@ -7,15 +7,16 @@ import type { AnswerEngine } from '../answer/answer.ts';
 import type { ListenAddress } from '../config/serve-options.ts';
 import {
   DROP_ENGINE_ERROR,
-  DROP_MALFORMED,
+  DROP_RRL,
   DROP_SEND_QUEUE_FULL,
   SlotCounters,
   TRANSPORT_UDP,
 } from '../worker/counters.ts';
+import { RRL_DROP, type ResponseRateLimiter } from './rrl.ts';
 import { UdpSendBuffers } from './udp-buffers.ts';
 
-/** What a transport needs from the engine: the answer, then its rcode and qtype for the counters. */
-export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'client'>;
+/** What a transport needs from the engine: the answer, then its rcode, qtype and drop reason for the counters. */
+export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'lastDropReason' | 'client'>;
 
 export interface UdpListener {
   readonly address: ListenAddress;
@@ -32,6 +33,7 @@ export interface UdpHooks {
 /**
  * Answers every datagram on `address`; see udp-buffers.ts for why sending allocates nothing.
  * Each datagram is counted into `counters` (the worker's slot; a private one by default).
+ * With `rrl`, every answer goes through response rate limiting before it is sent.
  */
 export function listenUdp(
   address: ListenAddress,
@@ -39,6 +41,7 @@ export function listenUdp(
   maxUdpPayload: number,
   hooks: UdpHooks = {},
   counters: SlotCounters = SlotCounters.standalone(),
+  rrl: ResponseRateLimiter | null = null,
 ): Promise<UdpListener> {
   const socket = dgram.createSocket({
     type: address.family === 6 ? 'udp6' : 'udp4',
@@ -64,8 +67,15 @@ export function listenUdp(
       return;
     }
     if (len <= 0) {
-      counters.dropped(DROP_MALFORMED);
+      counters.droppedByEngine(engine.lastDropReason);
       return;
+    }
+    if (rrl !== null) {
+      if (rrl.decide(engine.client, buffers.work, len, Date.now() / 1000) === RRL_DROP) {
+        counters.dropped(DROP_RRL);
+        return;
+      }
+      len = rrl.length;
     }
     counters.answered(TRANSPORT_UDP, engine.lastQtype, engine.lastRcode, len);
     buffers.place(len);

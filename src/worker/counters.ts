@@ -22,6 +22,7 @@
  *                        the slot's queries plus its malformed/send_queue_full/engine_error drops
  *   kRestartsField       times the primary restarted this slot's worker (the only cell the
  *                        primary writes; the worker never touches it)
+ *   kRrlField            RRL_ACTIONS cells: UDP responses rate limiting let pass, dropped, slipped
  *
  * Why plain Float64 increments and no Atomics: every cell has exactly one writer (the slot's
  * worker, or the primary for kRestartsField), so a read-modify-write never races another
@@ -59,7 +60,23 @@ export const DROP_SEND_QUEUE_FULL = 1; // UDP: the socket's send queue was full,
 export const DROP_ENGINE_ERROR = 2; // the engine threw (a bug); TCP also closes that connection
 export const DROP_TCP_LIMIT = 3; // a TCP connection refused at the per-worker connection cap
 export const DROP_TCP_BAD_FRAME = 4; // a TCP connection closed on a length prefix below 12
-export const DROP_REASON_NAMES: readonly string[] = ['malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame'];
+// The engine's drop reasons (src/answer/query.ts DROP_*), in that order from DROP_ENGINE_BASE:
+export const DROP_ENGINE_BASE = 5;
+export const DROP_SHORT_HEADER = 5; // shorter than the 12-byte header
+export const DROP_RESPONSE = 6; // QR=1: a response, never answered
+export const DROP_QDCOUNT = 7; // more than one question
+export const DROP_BAD_QUESTION = 8; // question unreadable: pointer, label > 63, name > 255, cut short
+export const DROP_RRL = 9; // UDP: response rate limiting dropped the answer (see peregrine_rrl_total)
+export const DROP_TCP_CLIENT_LIMIT = 10; // a TCP connection refused: its client already has tcp-max-per-client open
+export const DROP_TCP_TOO_LARGE = 11; // a TCP connection closed on a length prefix above tcp-max-message
+export const DROP_TCP_IDLE = 12; // a TCP connection closed after tcp-idle-timeout without a byte
+export const DROP_TCP_LIFETIME = 13; // a TCP connection closed at tcp-max-lifetime (slowloris)
+export const DROP_TCP_MAX_QUERIES = 14; // a TCP connection closed after tcp-max-queries answers
+export const DROP_REASON_NAMES: readonly string[] = [
+  'malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame',
+  'short_header', 'response', 'qdcount', 'bad_question', 'rrl',
+  'tcp_client_limit', 'tcp_too_large', 'tcp_idle_timeout', 'tcp_lifetime', 'tcp_max_queries',
+];
 export const DROP_REASONS = DROP_REASON_NAMES.length;
 
 export const QUERY_CELLS = TRANSPORTS * QTYPE_BUCKETS * RCODE_BUCKETS;
@@ -69,8 +86,12 @@ export const kDroppedField = kResponseBytesField + TRANSPORTS;
 export const kTcpConnectionsField = kDroppedField + DROP_REASONS;
 export const kWorkerQueriesField = kTcpConnectionsField + 1;
 export const kRestartsField = kWorkerQueriesField + 1;
+/** Response rate limiting decisions (src/transport/rrl.ts), RRL_ACTIONS cells. */
+export const kRrlField = kRestartsField + 1;
+export const RRL_ACTION_NAMES: readonly string[] = ['pass', 'drop', 'slip'];
+export const RRL_ACTIONS = RRL_ACTION_NAMES.length;
 /** Cells per slot, rounded up to 8 (64 bytes). */
-export const SLOT_CELLS = (kRestartsField + 1 + 7) & ~7;
+export const SLOT_CELLS = (kRrlField + RRL_ACTIONS + 7) & ~7;
 export const SLOT_BYTES = SLOT_CELLS * Float64Array.BYTES_PER_ELEMENT;
 
 /** QTYPE (0..65535) → bucket, computed once. */
@@ -135,6 +156,16 @@ export class SlotCounters {
   /** One of DROP_*. */
   dropped(reason: number): void {
     this.cells[kDroppedField + reason]++;
+  }
+
+  /** A packet the engine dropped, by the engine's reason (AnswerEngine.lastDropReason). */
+  droppedByEngine(engineReason: number): void {
+    this.cells[kDroppedField + (engineReason >= 0 && engineReason <= 3 ? DROP_ENGINE_BASE + engineReason : DROP_MALFORMED)]++;
+  }
+
+  /** A response rate limiting decision: 0 pass, 1 drop, 2 slip (RRL_ACTION_NAMES). */
+  rrl(action: number): void {
+    this.cells[kRrlField + action]++;
   }
 
   tcpOpened(): void {

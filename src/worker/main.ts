@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AnswerEngine } from '../answer/answer.ts';
 import { formatAddress } from '../config/serve-options.ts';
 import { listenTcp, type TcpListener } from '../transport/tcp.ts';
+import { ResponseRateLimiter } from '../transport/rrl.ts';
 import { listenUdp, type UdpListener } from '../transport/udp.ts';
 import { SlotCounters } from './counters.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
@@ -18,6 +19,10 @@ engine.setZones(init.zones.images);
 // Our slot keeps the counts of any worker that ran here before us (counters stay monotonic).
 const counters = new SlotCounters(init.counters, init.index);
 counters.started();
+// One limiter for every UDP socket of this worker, deciding over the table all workers share.
+const rrl = init.rrl === undefined || init.rrl.settings.rate <= 0
+  ? null
+  : new ResponseRateLimiter(init.rrl.table, init.rrl.settings, engine, counters);
 
 const udp: UdpListener[] = [];
 const tcp: TcpListener[] = [];
@@ -66,7 +71,7 @@ async function start(): Promise<void> {
       const u = await listenUdp(address, engine, init.engine.maxUdpPayload, {
         onEngineError: reportEngineError,
         onSocketError: reportSocketError,
-      }, counters);
+      }, counters, rrl);
       // A `stop` that arrived while we were binding has already closed the earlier listeners.
       if (stopping) return void (await u.close());
       udp.push(u);

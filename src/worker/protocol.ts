@@ -1,7 +1,7 @@
 // Messages between the primary and its worker threads (the whole protocol, both directions).
 
 import type { AnswerOptions } from '../answer/answer.ts';
-import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
+import type { ListenAddress, RrlSettings, TcpOptions } from '../config/serve-options.ts';
 
 /** One generation of served zones: every image the workers answer from, published together. */
 export interface ZoneSet {
@@ -18,6 +18,8 @@ export interface WorkerInit {
   zones: ZoneSet;
   /** The pool's counters buffer; this worker writes slot `index` only (layout: counters.ts). */
   counters: SharedArrayBuffer;
+  /** Response rate limiting: the table every worker shares (layout: src/transport/rrl.ts); absent: off. */
+  rrl?: { table: SharedArrayBuffer; settings: RrlSettings };
 }
 
 /** primary → worker. */

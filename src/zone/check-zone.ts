@@ -1,6 +1,6 @@
 // Semantic checks on a parsed zone, the ones BIND/Knot/NSD refuse to load a zone over:
 // SOA and apex NS, CNAME/DNAME rules, owners outside the zone, missing glue and unresolvable
-// in-zone NS targets, and TTLs that differ within one RRset.
+// in-zone NS targets, TTLs that differ within one RRset, and RRsets too large for any DNS message.
 // Data below a delegation point (occluded) is accepted, as Knot and NSD do.
 
 import { ZoneDataError } from '../errors.ts';
@@ -37,6 +37,13 @@ const ADDR = 4;
  * Check a zone; returns every problem found (empty if the zone is servable). Problems that
  * belong to no record (a missing SOA) are reported at line 0 of the zone's first file.
  */
+/** Largest DNS message (over TCP; RFC 1035 §4.2.2). */
+const MAX_MESSAGE = 65535;
+/** Header and QTYPE/QCLASS of a response; the question's name is the owner's length. */
+const MESSAGE_FIXED = 12 + 4;
+/** A record beyond its RDATA: compressed owner (2), type, class, TTL, RDLENGTH (10). */
+const RECORD_FIXED = 12;
+
 export function checkZone(zone: Zone): ZoneDataError[] {
   const errors: ZoneDataError[] = [];
   const recs = zone.records;
@@ -96,6 +103,7 @@ export function checkZone(zone: Zone): ZoneDataError[] {
     let dname = -1;
     let f = 0;
     const sets = s1 - s0 > 16 ? new Map<number, ResourceRecord>() : null;
+    const sizes = s1 - s0 > 16 ? new Map<number, number>() : null;
     for (let j = s0; j < s1; j++) {
       const i = list[j];
       const rr = recs[i];
@@ -130,6 +138,23 @@ export function checkZone(zone: Zone): ZoneDataError[] {
       }
       if (first !== undefined && first.ttl !== rr.ttl) {
         err(rr, `TTL ${rr.ttl} of ${nameToText(rr.owner)} ${typeToText(t)} differs from TTL ${first.ttl} at ${where(rr, first)}`);
+      }
+      // The RRset must fit in one DNS message (over TCP) with its question: each record takes
+      // at least a 2-byte owner pointer, 10 bytes of type/class/TTL/length, and its RDATA.
+      let size: number;
+      if (sizes !== null) {
+        size = (sizes.get(sk) ?? MESSAGE_FIXED + rr.owner.length) + RECORD_FIXED + rr.rdata.length;
+        sizes.set(sk, size);
+      } else {
+        size = MESSAGE_FIXED + rr.owner.length + RECORD_FIXED + rr.rdata.length;
+        for (let q = s0; q < j; q++) {
+          const o = recs[list[q]];
+          if (setKeyOf(o) === sk) size += RECORD_FIXED + o.rdata.length;
+        }
+      }
+      const before = size - RECORD_FIXED - rr.rdata.length;
+      if (size > MAX_MESSAGE && before <= MAX_MESSAGE) {
+        err(rr, `the ${nameToText(rr.owner)} ${typeToText(t)} RRset does not fit in a DNS message (65535 bytes) from this record on: it could never be answered`);
       }
     }
     if (cname >= 0) {

@@ -3,9 +3,9 @@
 // RFC 3597 TYPEnnn / CLASSnnn / \# forms. Errors are collected (the bad record is skipped)
 // so that a check run reports every problem at once.
 
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ZoneDataError } from '../errors.ts';
+import { readZoneText } from './read-zone-text.ts';
 import type { ResourceRecord, WireName, Zone } from './model.ts';
 import { Lexer } from './lexer.ts';
 import { NameSyntaxError, ROOT, lowerName, nameEquals, parseName } from './name.ts';
@@ -35,7 +35,7 @@ export function parseZoneFile(file: string, options: ParseOptions = {}): ParseRe
   const st = new ParseState(options);
   let text: string;
   try {
-    text = readFileSync(file, 'latin1');
+    text = readZoneText(file);
   } catch (e) {
     st.errors.push(new ZoneDataError(`cannot read zone file: ${(e as Error).message}`, file, 0));
     return st.result();
@@ -398,7 +398,7 @@ class ParseState {
     }
     let text: string;
     try {
-      text = readFileSync(incFile, 'latin1');
+      text = readZoneText(incFile);
     } catch (e) {
       this.err(`cannot read $INCLUDE file ${incFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file, line);
       return;

@@ -1,7 +1,7 @@
 // The YAML config file: the example validates, every key reads into its setting, problems name the
 // key and line, unknown keys are errors, and command-line flags win over the file.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,9 +50,19 @@ describe('config file', () => {
       tinydns: [path.join(examples, 'tinydns', 'data')],
       services: [path.join(examples, 'svc.example.services.yaml')],
       registries: [path.join(examples, 'cluster.example.registry.json')],
+      tcpMaxPerClient: 64,
+      tcpMaxLifetimeSeconds: 120,
+      tcpMaxQueries: 0,
+      tcpMaxMessage: 65535,
+      rrlRate: 0,
+      rrlSlip: 2,
+      rrlWhitelist: [{ family: 4, bytes: [127, 0, 0, 0], bits: 8, text: '127.0.0.0/8' }],
     });
-    // The example documents every key there is.
-    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length);
+    // The example documents every key there is: user and group commented out (they need root).
+    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);
+    const text = readFileSync(EXAMPLE, 'utf8');
+    expect(text).toMatch(/^# user: /m);
+    expect(text).toMatch(/^# group: /m);
   });
 
   it('reads single values for lists, IPv6, absolute paths, decimals, durations, chaos off', () => {

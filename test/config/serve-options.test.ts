@@ -44,7 +44,11 @@ describe('serveOptions', () => {
     expect(o.workers).toBe(os.availableParallelism());
     expect(o.drainSeconds).toBe(5);
     expect(o.maxUdpPayload).toBe(1232);
-    expect(o.tcp).toEqual({ idleTimeoutMs: 10_000, maxConnections: 1024 });
+    expect(o.tcp).toEqual({
+      idleTimeoutMs: 10_000, maxConnections: 1024, maxPerClient: 64, maxLifetimeMs: 120_000, maxQueries: 0, maxMessage: 65535,
+    });
+    expect(o.rrl).toEqual({ rate: 0, slip: 2, whitelist: [] });
+    expect([o.user, o.group]).toEqual([null, null]);
     expect(o.chaos).toEqual({ idServer: os.hostname(), hostnameBind: os.hostname(), versionBind: `Peregrine ${VERSION}` });
   });
 
@@ -65,7 +69,43 @@ describe('serveOptions', () => {
     });
     expect(o.listen.map(formatAddress)).toEqual(['127.0.0.1:53', '[::1]:53']);
     expect(o.drainSeconds).toBe(0.5);
-    expect(o.tcp).toEqual({ idleTimeoutMs: 3000, maxConnections: 10 });
+    expect(o.tcp).toMatchObject({ idleTimeoutMs: 3000, maxConnections: 10 });
+  });
+
+  it('reads the new TCP limits, rate limiting and the user to drop to', () => {
+    const o = serveOptions({
+      'zone-dir': ['zones'],
+      'tcp-max-per-client': '3',
+      'tcp-max-lifetime': '1.5',
+      'tcp-max-queries': '100',
+      'tcp-max-message': '512',
+      rrl: '20',
+      'rrl-slip': '3',
+      'rrl-whitelist': ['10.0.0.0/8', '2001:db8::/32', '192.0.2.7', '::ffff:198.51.100.0/120'],
+      user: 'nobody',
+      group: 'nogroup',
+    });
+    expect(o.tcp).toEqual({
+      idleTimeoutMs: 10_000, maxConnections: 1024, maxPerClient: 3, maxLifetimeMs: 1500, maxQueries: 100, maxMessage: 512,
+    });
+    expect(o.rrl.rate).toBe(20);
+    expect(o.rrl.slip).toBe(3);
+    expect(o.rrl.whitelist.map((c) => [c.family, c.bits, c.bytes.join('.')])).toEqual([
+      [4, 8, '10.0.0.0'],
+      [6, 32, '32.1.13.184.0.0.0.0.0.0.0.0.0.0.0.0'],
+      [4, 32, '192.0.2.7'],
+      [4, 24, '198.51.100.0'],
+    ]);
+    expect([o.user, o.group]).toEqual(['nobody', 'nogroup']);
+  });
+
+  it('rejects bad limits, prefixes and a group without a user', () => {
+    expect(() => serveOptions({ 'zone-dir': ['z'], 'tcp-max-message': '11' })).toThrow(/tcp-max-message: 11 is out of range 12..65535/);
+    expect(() => serveOptions({ 'zone-dir': ['z'], rrl: 'fast' })).toThrow(/--rrl: 'fast' is not a whole number/);
+    expect(() => serveOptions({ 'zone-dir': ['z'], 'rrl-slip': '101' })).toThrow(/rrl-slip/);
+    expect(() => serveOptions({ 'zone-dir': ['z'], 'rrl-whitelist': ['10.0.0.0/33'] })).toThrow(/prefix length must be 0..32/);
+    expect(() => serveOptions({ 'zone-dir': ['z'], 'rrl-whitelist': ['example.com'] })).toThrow(/not an address/);
+    expect(() => serveOptions({ 'zone-dir': ['z'], group: 'nogroup' })).toThrow(/--group needs --user/);
   });
 
   it('serves services or registry files alone (each repeatable), and the config keys take one or a list', async () => {

@@ -7,6 +7,7 @@ import { ZoneRegistry } from '../../src/primary/zone-registry.ts';
 import {
   DROP_ENGINE_ERROR,
   DROP_MALFORMED,
+  DROP_RESPONSE,
   QTYPE_BUCKET,
   QTYPE_OTHER,
   RCODE_BUCKET,
@@ -39,6 +40,12 @@ function traffic(): SharedArrayBuffer {
   w1.received();
   w1.dropped(DROP_MALFORMED);
   w1.dropped(DROP_ENGINE_ERROR);
+  w0.received();
+  w0.droppedByEngine(1); // a response (QR=1)
+  w1.rrl(0);
+  w1.rrl(1);
+  w1.rrl(1);
+  w1.rrl(2);
   w0.tcpOpened();
   w1.tcpOpened();
   w1.tcpOpened();
@@ -56,7 +63,9 @@ describe('sumCounters', () => {
     expect([...totals.responseBytes]).toEqual([5 * 40 + 3 * 60 + 30, 90]);
     expect(totals.dropped[DROP_MALFORMED]).toBe(2);
     expect(totals.dropped[DROP_ENGINE_ERROR]).toBe(1);
-    expect([...totals.workerQueries]).toEqual([6, 6, 0]);
+    expect(totals.dropped[DROP_RESPONSE]).toBe(1);
+    expect([...totals.rrl]).toEqual([1, 2, 1]);
+    expect([...totals.workerQueries]).toEqual([7, 6, 0]);
     expect(totals.tcpConnections).toBe(2);
     expect(totals.restarts).toBe(0);
   });
@@ -87,7 +96,7 @@ describe('/metrics from the counters', () => {
         'peregrine_queries_total{transport="udp",qtype="A",rcode="NOERROR"} 8',
         'peregrine_queries_total{transport="udp",qtype="other",rcode="REFUSED"} 1',
         'peregrine_queries_total{transport="tcp",qtype="AAAA",rcode="NXDOMAIN"} 1',
-        'peregrine_worker_queries_total{worker="0"} 6',
+        'peregrine_worker_queries_total{worker="0"} 7',
         'peregrine_worker_queries_total{worker="1"} 6',
         'peregrine_worker_queries_total{worker="2"} 0',
         'peregrine_response_bytes_total{transport="udp"} 410',
@@ -97,6 +106,19 @@ describe('/metrics from the counters', () => {
         'peregrine_dropped_total{reason="engine_error"} 1',
         'peregrine_dropped_total{reason="tcp_limit"} 0',
         'peregrine_dropped_total{reason="tcp_bad_frame"} 0',
+        'peregrine_dropped_total{reason="short_header"} 0',
+        'peregrine_dropped_total{reason="response"} 1',
+        'peregrine_dropped_total{reason="qdcount"} 0',
+        'peregrine_dropped_total{reason="bad_question"} 0',
+        'peregrine_dropped_total{reason="rrl"} 0',
+        'peregrine_dropped_total{reason="tcp_client_limit"} 0',
+        'peregrine_dropped_total{reason="tcp_too_large"} 0',
+        'peregrine_dropped_total{reason="tcp_idle_timeout"} 0',
+        'peregrine_dropped_total{reason="tcp_lifetime"} 0',
+        'peregrine_dropped_total{reason="tcp_max_queries"} 0',
+        'peregrine_rrl_total{action="pass"} 1',
+        'peregrine_rrl_total{action="drop"} 2',
+        'peregrine_rrl_total{action="slip"} 1',
         'peregrine_tcp_connections 2',
         'peregrine_worker_restarts_total 1',
       ].sort(),
@@ -122,6 +144,7 @@ describe('/metrics from the counters', () => {
       'peregrine_worker_queries_total',
       'peregrine_response_bytes_total',
       'peregrine_dropped_total',
+      'peregrine_rrl_total',
       'peregrine_worker_restarts_total',
     ]) {
       expect(text).toContain(`# TYPE ${name} counter`);

@@ -24,6 +24,8 @@ export function echoEngine(): FakeEngine {
     clients: [],
     lastRcode: 0,
     lastQtype: 0,
+    // Not one of the engine's reasons: counted as `malformed`.
+    lastDropReason: -1,
     client: new ClientAddress(),
     answer(query, queryLength, out, tcp) {
       engine.calls++;

@@ -2,12 +2,18 @@
 
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { TcpOptions } from '../../src/config/serve-options.ts';
 import { listenTcp, type TcpListener } from '../../src/transport/tcp.ts';
 import {
   DROP_ENGINE_ERROR,
   DROP_MALFORMED,
   DROP_TCP_BAD_FRAME,
+  DROP_TCP_CLIENT_LIMIT,
+  DROP_TCP_IDLE,
+  DROP_TCP_LIFETIME,
   DROP_TCP_LIMIT,
+  DROP_TCP_MAX_QUERIES,
+  DROP_TCP_TOO_LARGE,
   QTYPE_BUCKET,
   RCODE_BUCKET,
   SlotCounters,
@@ -28,7 +34,7 @@ afterEach(async () => {
   await Promise.all(listeners.splice(0).map((l) => l.close(100)));
 });
 
-async function start(options: { idleTimeoutMs?: number; maxConnections?: number } = {}) {
+async function start(options: Partial<TcpOptions> = {}) {
   const engine = echoEngine();
   const probe = net.createServer();
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
@@ -38,7 +44,7 @@ async function start(options: { idleTimeoutMs?: number; maxConnections?: number 
   const listener = await listenTcp(
     { host: '127.0.0.1', port, family: 4 },
     engine,
-    { idleTimeoutMs: options.idleTimeoutMs ?? 10_000, maxConnections: options.maxConnections ?? 1024 },
+    { ...options, idleTimeoutMs: options.idleTimeoutMs ?? 10_000, maxConnections: options.maxConnections ?? 1024 },
     {},
     counters,
   );
@@ -53,8 +59,8 @@ class Client {
   readonly closed: Promise<void>;
   private waiting: (() => void) | null = null;
 
-  constructor(port: number) {
-    this.socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
+  constructor(port: number, localAddress?: string) {
+    this.socket = net.connect({ host: '127.0.0.1', port, noDelay: true, localAddress });
     this.socket.on('data', (chunk) => {
       this.data = Buffer.concat([this.data, chunk]);
       this.waiting?.();
@@ -272,5 +278,101 @@ describe('listenTcp with a failing engine', () => {
     await other.write(framed(q));
     expect(await other.replies(1)).toEqual([expectedReply(q)]);
     other.socket.destroy();
+  });
+});
+
+describe('listenTcp limits', () => {
+  it('cuts off a slowloris client at the connection lifetime while another client is answered', async () => {
+    // Idle timeout 400 ms, lifetime 800 ms: a byte every 100 ms never looks idle.
+    const { engine, port, cells } = await start({ idleTimeoutMs: 400, maxLifetimeMs: 800 });
+    const slow = new Client(port);
+    await slow.connected();
+    const query = framed(fakeQuery(0x5151, 60)); // 74 bytes: 7 s at a byte per 100 ms
+    let sent = 0;
+    const trickle = setInterval(() => {
+      if (sent < query.length && !slow.socket.destroyed) slow.socket.write(query.subarray(sent, ++sent));
+    }, 100);
+    try {
+      const other = new Client(port);
+      await other.connected();
+      const q = fakeQuery(0x0102);
+      await other.write(framed(q));
+      expect(await other.replies(1)).toEqual([expectedReply(q)]);
+      other.socket.destroy(); // before it could be idle-closed: the counts below are the slow client's
+      await slow.closed;
+      expect(sent).toBeLessThan(query.length);
+      expect(slow.frames()).toHaveLength(0);
+      expect(engine.calls).toBe(1); // the other client's query only
+      expect(cells[kDroppedField + DROP_TCP_LIFETIME]).toBe(1);
+      expect(cells[kDroppedField + DROP_TCP_IDLE]).toBe(0);
+      // And the server goes on answering.
+      const third = new Client(port);
+      const q2 = fakeQuery(0x0103);
+      await third.write(framed(q2));
+      expect(await third.replies(1)).toEqual([expectedReply(q2)]);
+      third.socket.destroy();
+    } finally {
+      clearInterval(trickle);
+    }
+  });
+
+  it('counts an idle connection closed by the idle timeout', async () => {
+    const { port, cells } = await start({ idleTimeoutMs: 150 });
+    const client = new Client(port);
+    await client.connected();
+    await client.closed;
+    expect(cells[kDroppedField + DROP_TCP_IDLE]).toBe(1);
+  });
+
+  it('limits connections per client address, not for other clients', async () => {
+    const { listener, port, cells } = await start({ maxPerClient: 2 });
+    const a = new Client(port);
+    const b = new Client(port);
+    await Promise.all([a.connected(), b.connected()]);
+    await until(() => listener.connections === 2, { timeoutMs: 3000, what: 'two connections accepted' });
+    const c = new Client(port);
+    await c.closed;
+    expect(cells[kDroppedField + DROP_TCP_CLIENT_LIMIT]).toBe(1);
+    // Another address on loopback is another client.
+    const other = new Client(port, '127.0.0.2');
+    const q = fakeQuery(0x0104);
+    await other.write(framed(q));
+    expect(await other.replies(1)).toEqual([expectedReply(q)]);
+    // The first client's open connections still work; once one closes it may open another.
+    await a.write(framed(q));
+    expect(await a.replies(1)).toEqual([expectedReply(q)]);
+    b.socket.destroy();
+    await until(() => listener.connections === 2, { timeoutMs: 3000, what: 'b closed' });
+    const d = new Client(port);
+    await d.write(framed(q));
+    expect(await d.replies(1)).toEqual([expectedReply(q)]);
+    expect(cells[kDroppedField + DROP_TCP_CLIENT_LIMIT]).toBe(1);
+    for (const x of [a, d, other]) x.socket.destroy();
+  });
+
+  it('closes a connection after max queries, once those are answered', async () => {
+    const { engine, port, cells } = await start({ maxQueries: 3 });
+    const client = new Client(port);
+    const qs = [1, 2, 3, 4, 5].map((id) => fakeQuery(id));
+    await client.write(framed(...qs));
+    await client.closed;
+    expect(client.frames()).toEqual(qs.slice(0, 3).map(expectedReply));
+    expect(engine.calls).toBe(3);
+    expect(cells[kDroppedField + DROP_TCP_MAX_QUERIES]).toBe(1);
+  });
+
+  it('closes a connection whose length prefix is above the maximum message size, without reading it', async () => {
+    const { engine, port, cells } = await start({ maxMessage: 100 });
+    const ok = new Client(port);
+    const big = new Client(port);
+    const q = fakeQuery(0x0105, 88); // exactly 100 bytes: accepted
+    await ok.write(framed(q));
+    expect(await ok.replies(1)).toEqual([expectedReply(q)]);
+    await big.write(Buffer.from([0, 101]));
+    await big.closed;
+    expect(cells[kDroppedField + DROP_TCP_TOO_LARGE]).toBe(1);
+    expect(cells[kDroppedField + DROP_TCP_BAD_FRAME]).toBe(0);
+    expect(engine.calls).toBe(1);
+    ok.socket.destroy();
   });
 });

@@ -28,6 +28,10 @@ export interface KnotOptions {
    * are still refused exactly as without it). Used to enumerate zone contents.
    */
   transferKey?: TsigKey;
+  /** Raw top-level sections (e.g. a `mod-rrl:` section), placed before `template:`. */
+  extraSections?: string[];
+  /** Extra raw lines of the default template (4-space indented by the caller), e.g. `global-module`. */
+  extraTemplate?: string[];
   /** Keep the temp dir after stop() (debugging). */
   keepDir?: boolean;
   /** Readiness timeout. */
@@ -100,6 +104,7 @@ export function knotConfig(dir: string, port: number, opts: KnotOptions): string
     'database:',
     `    storage: ${yamlQuote(path.join(dir, 'db'))}`,
     '',
+    ...(opts.extraSections ?? []),
     'template:',
     '  - id: default',
     `    storage: ${yamlQuote(dir)}`,
@@ -108,6 +113,7 @@ export function knotConfig(dir: string, port: number, opts: KnotOptions): string
     '    journal-content: none',
     '    semantic-checks: on',
     ...(opts.transferKey ? ['    acl: interop-transfer'] : []),
+    ...(opts.extraTemplate ?? []),
     '',
     'zone:',
   ];
