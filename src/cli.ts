@@ -50,6 +50,7 @@ const USAGE = `usage:
                   [--version-string STR] [--no-chaos]
                   [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
                   [--expiry-warning DURATION] [--state-dir DIR]
+                  [--api-token-file FILE]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine --version
 
@@ -64,6 +65,9 @@ check and serve warn of RRSIGs expired or expiring within --expiry-warning (defa
 A zone's origin is ORIGIN if given, else the file's $ORIGIN, else its file name without .zone.
 IPv6 listen addresses are written in brackets: [::1]:8053.
 --state-dir DIR keeps what must survive a restart (API zones, transferred zones); default: nothing kept.
+Control API on --http (PUT/DELETE /zones/NAME, GET/PUT/DELETE /zones/NAME/records/OWNER/TYPE,
+  POST /zones/NAME/reload): changes need --state-dir; requests need 'Authorization: Bearer TOKEN'
+  when --api-token-file FILE is given, and it must be given when --http is not a loopback address.
 `;
 
 const SERVE_ARGS = {
@@ -81,6 +85,7 @@ const SERVE_ARGS = {
   'tcp-max-connections': { type: 'string' },
   'expiry-warning': { type: 'string' },
   'state-dir': { type: 'string' },
+  'api-token-file': { type: 'string' },
   config: { type: 'string' },
   // In the command-line contract, not built yet: accepted by the parser so the error says so.
   tinydns: { type: 'string', multiple: true },
@@ -244,5 +249,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     tcpMaxConnections: given(values['tcp-max-connections'], (t) => parseInteger(t, '--tcp-max-connections', 1, 1_000_000)),
     expiryWarningSeconds: given(values['expiry-warning'], (t) => parseDuration(t, '--expiry-warning')),
     stateDir: values['state-dir'],
+    apiTokenFile: values['api-token-file'],
   };
 }

@@ -30,6 +30,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   'tcp-max-connections': (v, at) => ({ tcpMaxConnections: at.integer(v, 'tcp-max-connections', 1, 1_000_000) }),
   'expiry-warning': (v, at) => ({ expiryWarningSeconds: at.duration(v, 'expiry-warning') }),
   'state-dir': (v, at) => ({ stateDir: at.path(v, 'state-dir') }),
+  'api-token-file': (v, at) => ({ apiTokenFile: at.path(v, 'api-token-file') }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

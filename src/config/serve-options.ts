@@ -48,6 +48,8 @@ export interface ServeOptions {
    * serials of generated zones); null: nothing is kept.
    */
   stateDir: string | null;
+  /** The control API's bearer token file; null: no token (allowed only with --http on loopback). */
+  apiTokenFile: string | null;
 }
 
 /**
@@ -70,6 +72,7 @@ export interface ServeSettings {
   tcpMaxConnections?: number;
   expiryWarningSeconds?: number;
   stateDir?: string;
+  apiTokenFile?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -158,7 +161,8 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const zones = s.zones ?? [];
   const zoneDirs = s.zoneDirs ?? [];
   // Every source of zones counts: one of them must be given.
-  const given = [zones.length, zoneDirs.length];
+  // The control API's zones live in the state directory: with it, zones can come from the API alone.
+  const given = [zones.length, zoneDirs.length, s.stateDir === undefined ? 0 : 1];
   if (given.every((n) => n === 0)) {
     throw new ConfigError('serve: nothing to serve; give --zone FILE or --zone-dir DIR (or zones / zone-dir in the config file)');
   }
@@ -187,7 +191,28 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     },
     expiryWarningSeconds: s.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS,
     stateDir: s.stateDir ?? null,
+    apiTokenFile: checkApiToken(s.apiTokenFile ?? null, s.http ?? null),
   };
+}
+
+/**
+ * The control API changes what the server answers: reachable beyond this machine, it must ask
+ * for a token. Without one it is open to local users only (--http on a loopback address).
+ */
+function checkApiToken(file: string | null, http: ListenAddress | null): string | null {
+  if (file === null && http !== null && !isLoopback(http.host)) {
+    throw new ConfigError(
+      `--http ${formatAddress(http)} is not a loopback address: the control API then needs a token; ` +
+        'give --api-token-file FILE (api-token-file: in the config file), or bind --http to 127.0.0.1 or [::1]',
+    );
+  }
+  return file;
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return /^127\./.test(h) || h === '::1' || /^::ffff:127\./.test(h) || /^(0{1,4}:){7}0{0,3}1$/.test(h);
 }
 
 export function formatAddress(a: { host: string; port: number }): string {
