@@ -171,7 +171,7 @@ export class ApiZones implements ZoneSource {
   // --- changes -------------------------------------------------------------------------------
 
   /** PUT /zones/NAME: a new API zone with an SOA, NS records and optionally more RRsets. */
-  create(name: string, input: ZoneInput): Promise<ChangeResult> {
+  async create(name: string, input: ZoneInput): Promise<ChangeResult> {
     const origin = this.origin(name);
     return this.serialize(origin, async () => {
       const dir = this.requireStateDir();
@@ -219,7 +219,7 @@ export class ApiZones implements ZoneSource {
   }
 
   /** DELETE /zones/NAME: stop serving an API zone and remove its file. */
-  remove(name: string): Promise<ChangeResult> {
+  async remove(name: string): Promise<ChangeResult> {
     const origin = this.origin(name);
     return this.serialize(origin, async () => {
       const dir = this.requireStateDir();
@@ -248,13 +248,16 @@ export class ApiZones implements ZoneSource {
   }
 
   /** PUT /zones/NAME/records/OWNER/TYPE: replace one RRset (create it if new). */
-  putRRset(name: string, ownerText: string, typeText: string, input: RRsetInput): Promise<ChangeResult> {
+  async putRRset(name: string, ownerText: string, typeText: string, input: RRsetInput): Promise<ChangeResult> {
     const origin = this.origin(name);
     const type = this.type(typeText);
     return this.serialize(origin, async () => {
       this.requireStateDir();
       const z = this.apiZone(origin);
       const owner = this.owner(ownerText, z);
+      if (type === TYPE_SOA && owner.length !== z.content.origin.length) {
+        throw badRequest(`SOA record at ${nameToText(owner)} is not at the zone apex ${origin}`, origin);
+      }
       const existing = z.content.get(owner, type);
       let set = this.rrsetFrom(owner, type, input, z.content.origin, input.ttl ?? existing?.ttl ?? DEFAULT_TTL, 'records');
       if (type === TYPE_SOA) set = this.soaSerial(set, z);
@@ -263,7 +266,7 @@ export class ApiZones implements ZoneSource {
   }
 
   /** DELETE /zones/NAME/records/OWNER/TYPE. */
-  deleteRRset(name: string, ownerText: string, typeText: string): Promise<ChangeResult> {
+  async deleteRRset(name: string, ownerText: string, typeText: string): Promise<ChangeResult> {
     const origin = this.origin(name);
     const type = this.type(typeText);
     return this.serialize(origin, async () => {
@@ -280,7 +283,7 @@ export class ApiZones implements ZoneSource {
    * POST /zones/NAME/reload: an API zone is read again from its file; a zone of another source
    * is reloaded by that source. Resolves with the version served afterwards.
    */
-  reload(name: string): Promise<ChangeResult> {
+  async reload(name: string): Promise<ChangeResult> {
     const origin = this.origin(name);
     return this.serialize(origin, async () => {
       const ours = this.zones.get(origin);
@@ -407,7 +410,7 @@ export class ApiZones implements ZoneSource {
   /** 409 if the zone comes from another source (a zone file, tinydns data, …): read-only here. */
   private notFromElsewhere(origin: string): void {
     const file = this.options.publisher.get(origin)?.file ?? this.options.registry.get(origin)?.file;
-    if (file !== undefined) {
+    if (file !== undefined && (this.dir === null || path.dirname(file) !== this.dir)) {
       throw conflict(`zone ${origin} comes from ${file}, not from the API: it is read-only here (POST /zones/${origin}/reload reloads it)`, origin);
     }
   }
