@@ -29,7 +29,7 @@ import {
 } from '../../zone/types.ts';
 import { ApiError, badRequest, conflict, notFound } from './api-error.ts';
 import { apiZoneDir, apiZoneFile, removeFileDurably, removeStaleTemps, writeFileAtomic } from './state-files.ts';
-import { ZoneContent, makeRRset, rrsetToJson, type RRset, type RRsetJson } from './zone-content.ts';
+import { ZoneContent, makeRRset, rrsetKey, rrsetToJson, type RRset, type RRsetJson } from './zone-content.ts';
 
 /** TTL of an RRset or zone created without one. */
 export const DEFAULT_TTL = 3600;
@@ -185,9 +185,11 @@ export class ApiZones implements ZoneSource {
       const apex = parseOrigin(origin);
       const ttl = this.ttl(input.ttl ?? DEFAULT_TTL, 'ttl');
       if (input.ns.length === 0) throw badRequest('ns: at least one name server is needed', origin);
-      let content = new ZoneContent(apex);
+      // One map filled in place: a zone created with thousands of RRsets is not copied per RRset.
+      const sets = new Map<string, RRset>();
+      const put = (set: RRset) => sets.set(rrsetKey(set.owner, set.type), set);
       const ns = input.ns.map((t, i) => this.rdata(TYPE_NS, t, apex, `ns[${i}]`));
-      content = content.with(makeRRset(apex, TYPE_NS, ttl, ns));
+      put(makeRRset(apex, TYPE_NS, ttl, ns));
       const soa = input.soa ?? {};
       const num = (v: number | undefined, dflt: number, what: string) => this.u32(v ?? dflt, `soa.${what}`);
       const serial = num(soa.serial, Math.floor(this.now().getTime() / 1000), 'serial');
@@ -200,15 +202,17 @@ export class ApiZones implements ZoneSource {
         num(soa.expire, DEFAULT_SOA.expire, 'expire'),
         num(soa.minimum, DEFAULT_SOA.minimum, 'minimum'),
       ].join(' ');
-      content = content.with(makeRRset(apex, TYPE_SOA, ttl, [this.rdata(TYPE_SOA, soaText, apex, 'soa')]));
+      put(makeRRset(apex, TYPE_SOA, ttl, [this.rdata(TYPE_SOA, soaText, apex, 'soa')]));
       for (const [i, set] of (input.rrsets ?? []).entries()) {
         const what = `rrsets[${i}]`;
         const owner = this.ownerIn(set.owner, apex, origin, `${what}.owner`);
         const type = this.type(set.type, `${what}.type`);
         if (type === TYPE_SOA) throw badRequest(`${what}: give the SOA fields in soa`, origin);
-        const base = type === TYPE_NS && owner.length === apex.length ? content.get(apex, TYPE_NS)?.rdata ?? [] : [];
-        content = content.with(this.rrsetFrom(owner, type, set, apex, set.ttl ?? ttl, what, base));
+        // An RRset given twice (or the apex NS again) adds to the one before.
+        const base = sets.get(rrsetKey(owner, type))?.rdata ?? [];
+        put(this.rrsetFrom(owner, type, set, apex, set.ttl ?? ttl, what, base));
       }
+      const content = new ZoneContent(apex, sets);
       const served = this.build(content, file);
       writeFileAtomic(file, content.toText());
       const z: ApiZone = { origin, file, content, served };

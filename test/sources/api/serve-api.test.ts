@@ -44,7 +44,7 @@ async function start(stateDir: string, tokenFile: string) {
     const out: string[] = [];
     for (let i = 0; i < n; i++) {
       const res = await udpQuery(dnsPort, query(name, type, 100 + i));
-      out.push(`${res.rcode} ${(res.answers ?? []).map((a) => (type === 'SOA' ? (a.data as { serial: number }).serial : String(a.data))).sort().join(',')}`);
+      out.push(`${res.rcode} ${(res.answers ?? []).map((a) => { const data = (a as { data?: unknown }).data; return type === 'SOA' ? (data as { serial: number }).serial : String(data); }).sort().join(',')}`);
     }
     return [...new Set(out)];
   };
