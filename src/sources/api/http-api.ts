@@ -43,7 +43,17 @@ export function apiRoutes(o: ApiRoutesOptions): HttpRoute[] {
     method,
     path,
     handle: (req, res, params) => {
-      res.once('finish', () => requests.inc({ method, route: path, code: String(res.statusCode) }));
+      const started = performance.now();
+      res.once('finish', () => {
+        requests.inc({ method, route: path, code: String(res.statusCode) });
+        // An audit trail of changes (and attempts): who, what, the outcome. Reads are not logged.
+        if (method !== 'GET') {
+          o.log.info(
+            { event: 'api_request', method, url: req.url, status: res.statusCode, client: req.socket.remoteAddress, ms: Math.round(performance.now() - started) },
+            `control API: ${method} ${req.url} ${res.statusCode}`,
+          );
+        }
+      });
       return serve(req, res, params, handler, o);
     },
   }));

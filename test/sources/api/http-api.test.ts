@@ -353,6 +353,13 @@ describe('HTTP', () => {
     expect(metrics.json).toContain('peregrine_api_requests_total{method="PUT",route="/zones/:name/records/:owner/:type",code="401"} 1');
     expect(metrics.json).toContain('peregrine_api_requests_total{method="PUT",route="/zones/:name/records/:owner/:type",code="200"} 1');
     expect(metrics.json).toContain('peregrine_api_requests_total{method="PUT",route="/zones/:name",code="201"} 1');
+    // Changes and attempts are logged (reads are not).
+    const audit = s.lines.filter((l) => l.fields.event === 'api_request').map((l) => [l.fields.method, l.fields.url, l.fields.status, l.fields.client]);
+    expect(audit).toEqual([
+      ['PUT', '/zones/example.test', 201, '127.0.0.1'],
+      ['PUT', '/zones/example.test/records/www/A', 401, '127.0.0.1'],
+      ['PUT', '/zones/example.test/records/www/A', 200, '127.0.0.1'],
+    ]);
   });
 
   it('the creation was refused without a token too', async () => {
