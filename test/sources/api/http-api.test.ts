@@ -398,4 +398,12 @@ describe('ApiZones', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(publisher.get('q.test.')?.serial).toBe(3);
   });
+
+  it('SIGHUP (reloadAll) reads hand edits of every API zone\'s file', async () => {
+    const s = await withZone();
+    writeFileSync(stateFile(s), readFileSync(stateFile(s), 'utf8').replace(' 100 ', ' 200 '));
+    await s.zones.reloadAll();
+    expect(s.servedSerial('example.test.')).toBe(200);
+    expect((await s.call('GET', '/zones/example.test/records')).json.serial).toBe(200);
+  });
 });
