@@ -240,9 +240,14 @@ export class ApiZones implements ZoneSource {
         this.notFromElsewhere(origin);
         throw notFound(`no zone ${origin}`, origin);
       }
-      this.stillOurs(z);
       removeFileDurably(z.file);
       this.zones.delete(origin);
+      const served = this.options.publisher.get(origin);
+      if (served !== undefined && served.file !== z.file) {
+        // Another source took the origin over: only the API's copy goes, what serves stays.
+        this.options.log.info({ event: 'api_zone_deleted', zone: origin, file: z.file }, `${origin}: ${z.file} removed (${origin} is served from ${served.file})`);
+        return { zone: origin, serial: z.served.serial, changed: true };
+      }
       await this.options.publisher.publish([], [origin]);
       this.options.registry.remove(origin);
       this.options.onPublished?.();
@@ -291,6 +296,9 @@ export class ApiZones implements ZoneSource {
     const origin = this.origin(name);
     return this.serialize(origin, async () => {
       const ours = this.zones.get(origin);
+      if (ours !== undefined && !existsSync(ours.file)) {
+        throw new ApiError(422, `${ours.file} is gone (still serving serial ${ours.served.serial}); the next change writes it again, DELETE /zones/${origin} deletes the zone`, origin);
+      }
       const file = ours?.file ?? (this.dir === null ? null : apiZoneFile(this.dir, origin));
       if (file !== null && existsSync(file)) {
         if (ours !== undefined) this.stillOurs(ours);

@@ -2,11 +2,12 @@
 // engine over the published images), the state file, serials that move only on real change,
 // 400s that change nothing, zones of other sources read-only, concurrent changes, auth, metrics.
 
-import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiZones } from '../../../src/sources/api/api-zones.ts';
 import { Publisher } from '../../../src/primary/publisher.ts';
+import { loadZone } from '../../../src/primary/zone-loader.ts';
 import { ZoneRegistry } from '../../../src/primary/zone-registry.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS } from '../../../src/zone/signatures.ts';
 import { memoryLog } from '../../primary/helpers.ts';
@@ -279,6 +280,12 @@ describe('state directory', () => {
     expect(broken.json.error).toMatch(/example\.test\.zone:\d+: A: .*still serving serial 150/);
     expect(s.servedSerial('example.test.')).toBe(150);
     expect((await s.call('POST', '/zones/none.test/reload')).status).toBe(404);
+    rmSync(file);
+    const gone = await s.call('POST', '/zones/example.test/reload');
+    expect(gone.status).toBe(422);
+    expect(gone.json.error).toMatch(/is gone \(still serving serial 150\)/);
+    expect((await s.call('PUT', '/zones/example.test/records/www/A', { records: ['192.0.2.5'] })).json.serial).toBe(151);
+    expect(readFileSync(file, 'utf8')).toContain('192.0.2.5');
   });
 
   it('without a state directory changes are refused with 503', async () => {
@@ -329,6 +336,24 @@ describe('zones of other sources', () => {
     const broken = await s.call('POST', '/zones/files.test/reload');
     expect(broken.status).toBe(422);
     expect(broken.json.error).toMatch(/files\.test\.zone:3: .*still serving serial 8/);
+  });
+});
+
+describe('an origin taken over by another source', () => {
+  it('is 409 for the API, whose copy can still be deleted without unpublishing the other', async () => {
+    const s = await withZone();
+    const dir = tempDir();
+    const file = path.join(dir, 'example.test.zone');
+    writeFileSync(file, '$TTL 300\n@ IN SOA ns1 hm 7 3600 600 86400 300\n@ IN NS ns1\nns1 IN A 192.0.2.1\n');
+    const loaded = loadZone(file);
+    if (!loaded.ok) throw new Error('fixture did not load');
+    await s.publisher.publish([loaded.zone]); // as a zone file added to a --zone-dir would
+    const res = await s.call('PUT', '/zones/example.test/records/www/A', { records: ['192.0.2.9'] });
+    expect(res.status).toBe(409);
+    expect(res.json.error).toContain(`now served from ${file}`);
+    expect((await s.call('DELETE', '/zones/example.test')).status).toBe(200);
+    expect(existsSync(stateFile(s))).toBe(false);
+    expect(s.servedSerial('example.test.')).toBe(7);
   });
 });
 
