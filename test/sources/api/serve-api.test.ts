@@ -91,4 +91,15 @@ describe('serve with the control API', () => {
     second.s.child.kill('SIGTERM');
     expect(await second.s.exited).toBe(0);
   });
+
+  it('exits 2 when the token file cannot be read or is empty', async () => {
+    const dir = tempDir('pgn-api-token-');
+    writeFileSync(path.join(dir, 'empty'), '\n');
+    for (const [file, reason] of [[path.join(dir, 'missing'), /cannot read .*missing/], [path.join(dir, 'empty'), /empty is empty/]] as const) {
+      const s = startServer(['--zone', 'examples/localhost.zone', '--api-token-file', file, '--listen', `127.0.0.1:${await freePort()}`, '--http', '127.0.0.1:0', '--workers', '1']);
+      running.push(s);
+      expect(await s.exited).toBe(2);
+      expect(describeLogs(s)).toMatch(reason);
+    }
+  });
 });
