@@ -238,6 +238,7 @@ function parseRdataText(type: number, text: string, origin: Uint8Array | null): 
  */
 export function rdataFromText(type: number, text: string, origin: Uint8Array | null): Uint8Array {
   if (/[\r\n]/.test(text)) throw new RdataError('line breaks are not allowed in RDATA');
+  if (hasComment(text)) throw new RdataError("unquoted ';' would start a comment: quote the string or write \\059");
   const t = /[^\u0000-\u007f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
   const lx = new Lexer(t);
   if (!lx.next()) throw new RdataError('empty RDATA');
@@ -247,6 +248,18 @@ export function rdataFromText(type: number, text: string, origin: Uint8Array | n
   encodeRdata(type, f, w);
   f.done();
   return w.finish();
+}
+
+/** A `;` outside quotes and not escaped: the zone-file syntax would silently drop the rest. */
+function hasComment(text: string): boolean {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) quoted = !quoted;
+    else if (c === 0x3b && !quoted) return true;
+  }
+  return false;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

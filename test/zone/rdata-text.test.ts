@@ -66,5 +66,7 @@ describe('rdataFromText', () => {
     expect(() => wire('TXT', '"a"\nwww IN A 192.0.2.1')).toThrow(/line breaks/);
     expect(() => wire('TXT', '"open')).toThrow(/unterminated/);
     expect(() => wire('MX', '10')).toThrow(/missing/);
+    expect(() => wire('TXT', 'v=spf1; -all')).toThrow(/unquoted ';'/);
+    expect(Buffer.from(wire('TXT', '"a;b" c\\;d')).toString('latin1')).toBe('\x03a;b\x03c;d');
   });
 });
