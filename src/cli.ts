@@ -62,6 +62,7 @@ const USAGE = `usage:
                   [--tcp-max-per-client N] [--tcp-max-lifetime SECONDS] [--tcp-max-queries N]
                   [--tcp-max-message N] [--rrl RATE] [--rrl-slip N] [--rrl-whitelist CIDR]...
                   [--user NAME] [--group NAME]
+                  [--api-token-file FILE]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
   peregrine --version
@@ -87,6 +88,9 @@ IPv6 listen addresses are written in brackets: [::1]:8053.
   it is named \`data\` (the name tinydns-data reads).
 --services FILE serves a zone of health-checked service names (YAML); --registry FILE a zone of
   names and addresses from a JSON file another system rewrites. Both are watched.
+Control API on --http (PUT/DELETE /zones/NAME, GET/PUT/DELETE /zones/NAME/records/OWNER/TYPE,
+  POST /zones/NAME/reload): changes need --state-dir; requests need 'Authorization: Bearer TOKEN'
+  when --api-token-file FILE is given, and it must be given when --http is not a loopback address.
 `;
 
 const SERVE_ARGS = {
@@ -115,6 +119,7 @@ const SERVE_ARGS = {
   'rrl-whitelist': { type: 'string', multiple: true },
   user: { type: 'string' },
   group: { type: 'string' },
+  'api-token-file': { type: 'string' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -306,5 +311,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     rrlWhitelist: values['rrl-whitelist']?.map((t) => parseCidr(t, '--rrl-whitelist')),
     user: values.user,
     group: values.group,
+    apiTokenFile: values['api-token-file'],
   };
 }

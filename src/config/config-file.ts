@@ -45,6 +45,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   }),
   user: (v, at) => ({ user: at.string(v, 'user') }),
   group: (v, at) => ({ group: at.string(v, 'group') }),
+  'api-token-file': (v, at) => ({ apiTokenFile: at.path(v, 'api-token-file') }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

@@ -74,6 +74,8 @@ export interface ServeOptions {
   /** Drop to this user (and group) once every socket is bound; null: stay as started. */
   user: string | null;
   group: string | null;
+  /** The control API's bearer token file; null: no token (allowed only with --http on loopback). */
+  apiTokenFile: string | null;
 }
 
 /**
@@ -108,6 +110,7 @@ export interface ServeSettings {
   rrlWhitelist?: Cidr[];
   user?: string;
   group?: string;
+  apiTokenFile?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -204,10 +207,11 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const tinydns = s.tinydns ?? [];
   const services = s.services ?? [];
   const registries = s.registries ?? [];
-  const given = [zones.length, zoneDirs.length, tinydns.length, services.length, registries.length];
+  // The control API's zones live in the state directory: with it, zones can come from the API alone.
+  const given = [zones.length, zoneDirs.length, tinydns.length, services.length, registries.length, s.stateDir === undefined ? 0 : 1];
   if (given.every((n) => n === 0)) {
     throw new ConfigError(
-      'serve: nothing to serve; give --zone FILE, --zone-dir DIR, --tinydns FILE, --services FILE or --registry FILE (or zones / zone-dir / tinydns / services / registry in the config file)',
+      'serve: nothing to serve; give --zone FILE, --zone-dir DIR, --tinydns FILE, --services FILE or --registry FILE or --state-dir DIR for control-API zones (or zones / zone-dir / tinydns / services / registry / state-dir in the config file)',
     );
   }
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
@@ -246,7 +250,28 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     rrl: { rate: s.rrlRate ?? 0, slip: s.rrlSlip ?? DEFAULT_RRL_SLIP, whitelist: s.rrlWhitelist ?? [] },
     user: s.user ?? null,
     group: s.group ?? null,
+    apiTokenFile: checkApiToken(s.apiTokenFile ?? null, s.http ?? null),
   };
+}
+
+/**
+ * The control API changes what the server answers: reachable beyond this machine, it must ask
+ * for a token. Without one it is open to local users only (--http on a loopback address).
+ */
+function checkApiToken(file: string | null, http: ListenAddress | null): string | null {
+  if (file === null && http !== null && !isLoopback(http.host)) {
+    throw new ConfigError(
+      `--http ${formatAddress(http)} is not a loopback address: the control API then needs a token; ` +
+        'give --api-token-file FILE (api-token-file: in the config file), or bind --http to 127.0.0.1 or [::1]',
+    );
+  }
+  return file;
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return /^127\./.test(h) || h === '::1' || /^::ffff:127\./.test(h) || /^(0{1,4}:){7}0{0,3}1$/.test(h);
 }
 
 export function formatAddress(a: { host: string; port: number }): string {

@@ -1,5 +1,6 @@
 // The primary's HTTP endpoint: /healthz for keepalived and load balancers, /zones (JSON, per zone)
-// and /metrics (Prometheus) for operators.
+// and /metrics (Prometheus) for operators, plus the routes sources add (the control API):
+// methods and `:param` path segments.
 
 import http from 'node:http';
 import type { ListenAddress } from '../config/serve-options.ts';
@@ -17,6 +18,16 @@ export interface HttpSources {
   health: () => HealthStatus;
   zones: ZoneRegistry;
   metrics: Metrics;
+  /** More routes (the control API's); tried after the built-in GET routes above. */
+  routes?: readonly HttpRoute[];
+}
+
+/** A route a source adds: `path` segments starting with `:` match one segment (URL-decoded) each. */
+export interface HttpRoute {
+  /** GET routes answer HEAD too. */
+  method: string;
+  path: string;
+  handle(req: http.IncomingMessage, res: http.ServerResponse, params: Record<string, string>): void | Promise<void>;
 }
 
 type Route = (res: http.ServerResponse, sources: HttpSources) => void | Promise<void>;
@@ -39,7 +50,7 @@ export function startHttp(address: ListenAddress, sources: HttpSources): Promise
     const path = (req.url ?? '/').split('?', 1)[0];
     const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
     if (route === undefined) {
-      reply(res, 404, 'text/plain; charset=utf-8', 'not found');
+      serveRoute(req, res, path, sources.routes ?? []);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -73,6 +84,55 @@ export function startHttp(address: ListenAddress, sources: HttpSources): Promise
       });
     });
   });
+}
+
+/** One of the added routes, by path then method: 404 for no path, 405 (with Allow) for no method. */
+function serveRoute(req: http.IncomingMessage, res: http.ServerResponse, path: string, routes: readonly HttpRoute[]): void {
+  let segments: string[];
+  try {
+    segments = path.split('/').slice(1).map(decodeURIComponent);
+  } catch {
+    reply(res, 400, 'text/plain; charset=utf-8', 'bad URL encoding');
+    return;
+  }
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const params = matchPath(route.path, segments);
+    if (params === null) continue;
+    const method = req.method === 'HEAD' && route.method === 'GET' ? 'GET' : req.method;
+    if (method !== route.method) {
+      allowed.push(route.method === 'GET' ? 'GET, HEAD' : route.method);
+      continue;
+    }
+    Promise.resolve()
+      .then(() => route.handle(req, res, params))
+      .catch((err: unknown) => {
+        if (!res.headersSent) reply(res, 500, 'text/plain; charset=utf-8', `internal error: ${(err as Error).message}`);
+        else res.destroy();
+      });
+    return;
+  }
+  if (allowed.length === 0) {
+    reply(res, 404, 'text/plain; charset=utf-8', 'not found');
+    return;
+  }
+  res.setHeader('allow', allowed.join(', '));
+  reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
+}
+
+function matchPath(pattern: string, segments: string[]): Record<string, string> | null {
+  const parts = pattern.split('/').slice(1);
+  if (parts.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i].startsWith(':')) {
+      if (segments[i] === '') return null;
+      params[parts[i].slice(1)] = segments[i];
+    } else if (parts[i] !== segments[i]) {
+      return null;
+    }
+  }
+  return params;
 }
 
 function reply(res: http.ServerResponse, code: number, type: string, body: string): void {

@@ -8,7 +8,7 @@ import { allocateCounters } from '../worker/counters.ts';
 import { BuildPool } from './build-pool.ts';
 import { onStopSignal } from './drain.ts';
 import { Health } from './health.ts';
-import { startHttp, type HttpEndpoint } from './http.ts';
+import { startHttp, type HttpEndpoint, type HttpRoute } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { Publisher } from './publisher.ts';
@@ -43,6 +43,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   const metrics = createMetrics(registry, counters);
   // Zone files are read and compiled in build threads: this thread keeps answering while they work.
   const builds = new BuildPool();
+  const httpRoutes: HttpRoute[] = [];
   const sources = createSources({
     options,
     publisher,
@@ -52,6 +53,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     log,
     builds,
     onPublished: () => (health.zones = publisher.zoneCount),
+    httpRoutes,
   });
   await Promise.all(sources.map((s) => s.start()));
   const stopReloadSignal = onReloadSignal(sources, log);
@@ -64,7 +66,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
 
   let http: HttpEndpoint;
   try {
-    http = await startHttp(options.http, { health: () => health.status(), zones: registry, metrics });
+    http = await startHttp(options.http, { health: () => health.status(), zones: registry, metrics, routes: httpRoutes });
   } catch (err) {
     log.fatal({ event: 'http_error', code: 'PGN_ERR_LISTEN' }, `cannot listen for HTTP on ${formatAddress(options.http)}: ${(err as Error).message}`);
     stopReloadSignal();

@@ -1,5 +1,6 @@
 // Every zone source `peregrine serve` runs, from its options. A new kind of source is one more line.
 
+import { apiSource } from '../sources/api/source.ts';
 import { ZoneFiles } from '../sources/files/zone-files.ts';
 import { TinydnsSource } from '../sources/tinydns/source.ts';
 import { registrySource, servicesSource } from '../sources/services/create.ts';
@@ -12,6 +13,8 @@ export function createSources(c: SourceContext): ZoneSource[] {
   const sources: ZoneSource[] = [zoneFileSource(c, observeLoad)];
   if (c.options.tinydns.length > 0) sources.push(tinydnsSource(c, observeLoad));
   sources.push(...c.options.services.map((file) => servicesSource(c, file)), ...c.options.registries.map((file) => registrySource(c, file)));
+  // Last: the API reloads zones of every source before it.
+  sources.push(apiSource(c, () => sources));
   return sources;
 }
 

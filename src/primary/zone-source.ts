@@ -6,6 +6,7 @@
 import type { ServeOptions } from '../config/serve-options.ts';
 import type { BuildPool } from './build-pool.ts';
 import type { Health } from './health.ts';
+import type { HttpRoute } from './http.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Publisher } from './publisher.ts';
@@ -20,6 +21,11 @@ export interface ZoneSource {
   reloadAll(): Promise<void>;
   /** Stop watching, polling and timers; work in flight is not published afterwards. */
   close(): void | Promise<void>;
+  /**
+   * Reload one zone now (POST /zones/NAME/reload): false if the zone is not this source's;
+   * else true once the attempt is over (its outcome is in the ZoneRegistry). Optional.
+   */
+  reloadZone?(origin: string): Promise<boolean>;
 }
 
 /** The primary's shared pieces every source publishes through. */
@@ -33,4 +39,6 @@ export interface SourceContext {
   builds: BuildPool;
   /** Call after each publication (the number of zones served may have changed). */
   onPublished: () => void;
+  /** Routes a source serves on the HTTP endpoint (the control API); push to it in createSources. */
+  httpRoutes: HttpRoute[];
 }

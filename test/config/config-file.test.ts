@@ -57,6 +57,7 @@ describe('config file', () => {
       rrlRate: 0,
       rrlSlip: 2,
       rrlWhitelist: [{ family: 4, bytes: [127, 0, 0, 0], bits: 8, text: '127.0.0.0/8' }],
+      apiTokenFile: path.join(examples, 'api-token.example'),
     });
     // The example documents every key there is: user and group commented out (they need root).
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);

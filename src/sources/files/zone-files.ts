@@ -46,8 +46,8 @@ export interface ZoneFilesOptions {
   build?: ZoneBuilder;
 }
 
-/** Why zones are (re)loaded: the first load, a file event, or SIGHUP. */
-export type LoadReason = 'start' | 'change' | 'sighup';
+/** Why zones are (re)loaded: the first load, a file event, SIGHUP, or the control API. */
+export type LoadReason = 'start' | 'change' | 'sighup' | 'api';
 
 /** One zone file and what it serves. */
 interface Entry {
@@ -144,6 +144,16 @@ export class ZoneFiles implements ZoneSource {
     if (this.closed) return;
     this.scanDirectories();
     await this.apply([...this.entries.keys()], 'sighup');
+  }
+
+  /** The control API's POST /zones/NAME/reload: reload the file serving `origin` (or that last failed as it). */
+  async reloadZone(origin: string): Promise<boolean> {
+    if (this.closed) return false;
+    let entry = this.servedBy(origin);
+    if (entry === undefined) for (const e of this.entries.values()) if (e.name === origin) entry = e;
+    if (entry === undefined) return false;
+    await this.apply([entry.key], 'api');
+    return true;
   }
 
   /** Paths that changed (from the watcher): reload the zones that read them; load new zone-dir files. */

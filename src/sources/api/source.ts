@@ -1,0 +1,25 @@
+// The control API as serve runs it: the API zone source, its HTTP routes and its token.
+
+import type { SourceContext, ZoneSource } from '../../primary/zone-source.ts';
+import { ApiZones } from './api-zones.ts';
+import { BearerAuth, readApiToken } from './auth.ts';
+import { apiRoutes } from './http-api.ts';
+
+/** The API's zone source; adds its routes to `c.httpRoutes`. `all`: every source (for reloads of theirs). */
+export function apiSource(c: SourceContext, all: () => readonly ZoneSource[]): ZoneSource {
+  const auth = new BearerAuth(c.options.apiTokenFile === null ? null : readApiToken(c.options.apiTokenFile));
+  const zones: ApiZones = new ApiZones({
+    stateDir: c.options.stateDir,
+    publisher: c.publisher,
+    registry: c.registry,
+    log: c.log,
+    expiryWarningSeconds: c.options.expiryWarningSeconds,
+    onPublished: c.onPublished,
+    otherSources: (): ZoneSource[] => all().filter((s) => s !== zones),
+  });
+  c.httpRoutes.push(...apiRoutes({ zones, auth, registry: c.metrics.registry, log: c.log }));
+  if (!auth.required) {
+    c.log.info({ event: 'api_open', http: `${c.options.http.host}:${c.options.http.port}` }, 'control API without a token: open to local users (--http is a loopback address)');
+  }
+  return zones;
+}
