@@ -6,30 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
-import {
-  describeLogs,
-  freePort,
-  healthz,
-  query,
-  startServer,
-  tcpQuery,
-  udpQuery,
-  waitFor,
-  waitHealth,
-  type Response,
-  type Server,
-} from './serve-harness.ts';
+import { describeLogs, freePort, healthz, query, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth, type Response, type Server } from './serve-harness.ts';
 
-const running: Server[] = [];
-afterEach(() => {
-  for (const s of running.splice(0)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-});
+afterEach(stopServers);
 
-function serve(args: string[]): Server {
-  const s = startServer(args);
-  running.push(s);
-  return s;
-}
+const serve = (args: string[]): Server => startServer(args);
 
 /** The zones of the example's services and registry files. */
 const EXAMPLE_GENERATED = ['svc.example.', 'cluster.example.', '2.0.192.in-addr.arpa.'];

@@ -4,15 +4,11 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  describeLogs, freePort, query, startServer, udpQuery, waitFor, waitHealth, type Server,
+  describeLogs, freePort, query, startServer, stopServers, udpQuery, waitFor, waitHealth, type Server,
 } from './serve-harness.ts';
 
-const running: Server[] = [];
-
-/** Kill every server start() started (afterEach). */
-export function stopAll(): void {
-  for (const s of running.splice(0)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-}
+/** Kill every server started (afterEach). */
+export const stopAll = stopServers;
 
 /** The deadline of the issue: an edit of a 10k-record zone is served within this. */
 export const SERVED_WITHIN_MS = 1000;
@@ -58,7 +54,6 @@ export async function start(args: string[], env: Record<string, string> = {}) {
   const dnsPort = await freePort();
   const httpPort = await freePort();
   const s = startServer([...args, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`, '--drain', '0'], env);
-  running.push(s);
   await waitHealth(s, httpPort, 200);
   return { s, dnsPort, httpPort };
 }

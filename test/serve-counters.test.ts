@@ -4,12 +4,9 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startServer, waitFor, waitHealth, type Response, type Server } from './serve-harness.ts';
+import { freePort, startServer, stopServers, waitFor, waitHealth, type Response } from './serve-harness.ts';
 
-const running: Server[] = [];
-afterEach(() => {
-  for (const s of running.splice(0)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-});
+afterEach(stopServers);
 
 /** Questions asked, with the rcode examples/shop.example.zone gives each. */
 const QUESTIONS: { name: string; type: dnsPacket.RecordType; rcode: string }[] = [
@@ -136,7 +133,6 @@ describe('peregrine serve: per-query counters', () => {
       '--http', `127.0.0.1:${httpPort}`,
       '--drain', '0',
     ]);
-    running.push(s);
     await waitHealth(s, httpPort, 200);
 
     const udp = new Tally();

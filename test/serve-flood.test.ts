@@ -11,7 +11,7 @@ import {
 } from '../src/worker/counters.ts';
 import { encodeQuery, engineFor } from './helpers/engine.ts';
 import { seededRandom } from './helpers/random.ts';
-import { freePort, healthz, query, startServer, tcpQuery, udpQuery, waitFor, waitHealth, type Server } from './serve-harness.ts';
+import { freePort, healthz, query, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
 
 const UDP_PACKETS = 30_000;
 const SOCKETS = 64;
@@ -24,15 +24,7 @@ const TCP_CONNECTIONS = 100;
 const WINDOW = 32;
 const MAX_MESSAGE = 4096;
 
-const running: Server[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null && s.child.signalCode === null) {
-      s.child.kill('SIGKILL');
-      await s.exited;
-    }
-  }
-});
+afterEach(stopServers);
 
 const ZONE_FILE = 'examples/shop.example.zone';
 const engine = engineFor(
@@ -118,7 +110,6 @@ describe('peregrine serve under a flood', () => {
       '--drain', '0',
       '--tcp-max-message', String(MAX_MESSAGE),
     ]);
-    running.push(s);
     await waitHealth(s, httpPort, 200);
 
     const rand = seededRandom(0xf100d);

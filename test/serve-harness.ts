@@ -33,7 +33,23 @@ export interface Server {
   exited: Promise<number | null>;
 }
 
-/** `env`: extra environment variables (PEREGRINE_TEST_HOOKS=1 for the test-only signals). */
+/** Every server started and not yet stopped by stopServers(). */
+const started: Server[] = [];
+
+/** Kill (SIGKILL) every server still running and wait for each to exit: a test file's afterEach. */
+export async function stopServers(): Promise<void> {
+  for (const s of started.splice(0)) {
+    if (s.child.exitCode === null && s.child.signalCode === null) {
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+  }
+}
+
+/**
+ * `env`: extra environment variables (PEREGRINE_TEST_HOOKS=1 for the test-only signals). The
+ * server is remembered for stopServers().
+ */
 export function startServer(args: string[], env: Record<string, string> = {}): Server {
   const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const logs: Record<string, unknown>[] = [];
@@ -55,7 +71,9 @@ export function startServer(args: string[], env: Record<string, string> = {}): S
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => logs.push({ stderr: chunk }));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, logs, exited };
+  const server = { child, logs, exited };
+  started.push(server);
+  return server;
 }
 
 /** Wait for /healthz to return `status`; fail at once, with its output, if the server exits. */

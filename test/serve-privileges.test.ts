@@ -3,17 +3,9 @@
 // test says so and fails, as a missing tool would.)
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, query, startServer, tcpQuery, udpQuery, waitFor, waitHealth, type Server } from './serve-harness.ts';
+import { freePort, query, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
 
-const running: Server[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null && s.child.signalCode === null) {
-      s.child.kill('SIGKILL');
-      await s.exited;
-    }
-  }
-});
+afterEach(stopServers);
 
 /** Real, effective, saved and filesystem ids from /proc/PID[/task/TID]/status. */
 function ids(statusFile: string): { uid: number[]; gid: number[]; groups: string } {
@@ -35,7 +27,6 @@ describe('peregrine serve --user', () => {
       '--drain', '0',
       '--user', 'nobody',
     ], { PEREGRINE_TEST_HOOKS: '1' });
-    running.push(s);
     await waitHealth(s, httpPort, 200);
     const pid = s.child.pid!;
     expect(ids(`/proc/${pid}/status`)).toEqual({ uid: [65534, 65534, 65534, 65534], gid: [65534, 65534, 65534, 65534], groups: '65534' });
@@ -71,11 +62,9 @@ describe('peregrine serve --user', () => {
   it('refuses --group without --user, and an unknown user, before binding anything (exit 2)', async () => {
     const dnsPort = await freePort();
     const noUser = startServer(['--zone', 'examples/shop.example.zone', '--listen', `127.0.0.1:${dnsPort}`, '--group', 'nogroup']);
-    running.push(noUser);
     expect(await noUser.exited).toBe(2);
     expect(noUser.logs.map((l) => l.stderr ?? '').join('')).toMatch(/--group needs --user/);
     const ghost = startServer(['--zone', 'examples/shop.example.zone', '--listen', `127.0.0.1:${dnsPort}`, '--user', 'no-such-user-here']);
-    running.push(ghost);
     expect(await ghost.exited).toBe(2);
     expect(ghost.logs.map((l) => l.stderr ?? '').join('')).toMatch(/--user no-such-user-here: no such user/);
   });

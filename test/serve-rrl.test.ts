@@ -4,17 +4,9 @@
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, query, startServer, tcpQuery, udpQuery, waitFor, waitHealth, type Server } from './serve-harness.ts';
+import { freePort, query, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
 
-const running: Server[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null && s.child.signalCode === null) {
-      s.child.kill('SIGKILL');
-      await s.exited;
-    }
-  }
-});
+afterEach(stopServers);
 
 async function scrape(httpPort: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -84,7 +76,6 @@ describe('peregrine serve --rrl', () => {
       '--rrl-slip', '2',
       '--rrl-whitelist', '127.0.2.0/24',
     ]);
-    running.push(s);
     await waitHealth(s, httpPort, 200);
     expect(s.logs.find((l) => l.event === 'start')).toMatchObject({ rrl: { rate: 10, slip: 2, whitelist: ['127.0.2.0/24'] } });
 

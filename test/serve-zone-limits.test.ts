@@ -5,17 +5,9 @@ import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, healthz, query, startServer, udpQuery, waitFor, waitHealth, type Server } from './serve-harness.ts';
+import { freePort, healthz, query, startServer, stopServers, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
 
-const running: Server[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null && s.child.signalCode === null) {
-      s.child.kill('SIGKILL');
-      await s.exited;
-    }
-  }
-});
+afterEach(stopServers);
 
 const head = (origin: string, serial = 1) => `$ORIGIN ${origin}\n$TTL 300\n@ SOA ns1 h ${serial} 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n`;
 const MILLION = 1_000_000;
@@ -47,7 +39,6 @@ describe('peregrine serve with hostile zone data', () => {
       '--zone', good, '--zone', txt, '--zone', million, '--zone', loop, '--zone', zero,
       '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`, '--workers', '1', '--drain', '0',
     ]);
-    running.push(s);
     await waitHealth(s, httpPort, 200, 60_000);
 
     const errors = s.logs.filter((l) => l.event === 'zone_error').map((l) => String(l.msg).replaceAll(`${dir}/`, ''));
