@@ -7,6 +7,8 @@
 
 import { watch, statSync, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { WARN_WATCH } from '../../errors.ts';
+import type { Logger } from '../../primary/log.ts';
 
 export const DEFAULT_DEBOUNCE_MS = 50;
 export const DEFAULT_MAX_WAIT_MS = 500;
@@ -167,4 +169,10 @@ function signature(file: string): string {
   } catch {
     return 'missing';
   }
+}
+
+/** The onError every source uses: a warning that the directory's changes are seen on SIGHUP only. */
+export function warnUnwatchable(log: Logger): (dir: string, err: Error) => void {
+  return (dir, err) =>
+    log.warn({ event: 'watch_error', dir, code: WARN_WATCH }, `cannot watch ${dir} (${err.message}): changes there are seen on SIGHUP only`);
 }

@@ -12,7 +12,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ZoneSpec } from '../../config/serve-options.ts';
-import { WARN_WATCH, WARN_ZONE_FILE_MISSING, WARN_ZONE_REMOVED, type PeregrineError } from '../../errors.ts';
+import { WARN_ZONE_FILE_MISSING, WARN_ZONE_REMOVED, type PeregrineError } from '../../errors.ts';
 import type { Logger } from '../../primary/log.ts';
 import type { Publisher } from '../../primary/publisher.ts';
 import type { ZoneBuilder } from '../../primary/build-pool.ts';
@@ -20,7 +20,7 @@ import { loadZone, type LoadedZone, type LoadResult } from '../../primary/zone-l
 import { firstProblem, logSignatureExpiry, logZoneErrors, zoneFields, zoneSummary } from '../../primary/zone-log.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
-import { FileWatcher } from './watch.ts';
+import { FileWatcher, warnUnwatchable } from './watch.ts';
 
 export interface ZoneFilesOptions {
   /** --zone, in order. */
@@ -128,11 +128,7 @@ export class ZoneFiles implements ZoneSource {
               `reload failed: ${(err as Error).message}`,
             ),
           ),
-        onError: (dir, err) =>
-          this.options.log.warn(
-            { event: 'watch_error', dir, code: WARN_WATCH },
-            `cannot watch ${dir} (${err.message}): changes there are seen on SIGHUP only`,
-          ),
+        onError: warnUnwatchable(this.options.log),
       });
       this.rewatch();
     }

@@ -5,13 +5,12 @@
 // republished only when its content changed, with the serial one more.
 
 import path from 'node:path';
-import { WARN_WATCH } from '../../errors.ts';
 import type { Logger } from '../../primary/log.ts';
 import type { Publisher } from '../../primary/publisher.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
 import { isSubdomain, parseName } from '../../zone/name.ts';
-import { FileWatcher } from '../files/watch.ts';
+import { FileWatcher, warnUnwatchable } from '../files/watch.ts';
 import { reverseName } from '../services/address.ts';
 import { SourceFileError } from '../services/config.ts';
 import type { NameServer, PtrRecord, ZoneContent } from '../services/generated-zone.ts';
@@ -49,8 +48,7 @@ export class RegistrySource implements ZoneSource {
       this.watcher = new FileWatcher({
         debounceMs: this.o.debounceMs,
         onChange: () => void this.load('change'),
-        onError: (dir, err) =>
-          this.o.log.warn({ event: 'watch_error', dir, code: WARN_WATCH }, `cannot watch ${dir} (${err.message}): changes there are seen on SIGHUP only`),
+        onError: warnUnwatchable(this.o.log),
       });
       this.watcher.watch([path.resolve(this.o.file)]);
     }

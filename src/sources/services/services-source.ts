@@ -4,14 +4,14 @@
 // one of them changed. A file that does not validate keeps the last good version serving.
 
 import path from 'node:path';
-import { WARN_WATCH, type PeregrineError } from '../../errors.ts';
+import { type PeregrineError } from '../../errors.ts';
 import type { Logger } from '../../primary/log.ts';
 import type { Publisher } from '../../primary/publisher.ts';
 import { readZone } from '../../primary/zone-reader.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
 import type { ResourceRecord } from '../../zone/model.ts';
-import { FileWatcher } from '../files/watch.ts';
+import { FileWatcher, warnUnwatchable } from '../files/watch.ts';
 import { HealthChecker, targetKey, type Target } from './checker.ts';
 import { readServicesFile, SourceFileError, type ServicesConfig, type ServiceSpec } from './config.ts';
 import type { AddressRecords, NameServer, ZoneContent } from './generated-zone.ts';
@@ -89,8 +89,7 @@ export class ServicesSource implements ZoneSource {
       this.watcher = new FileWatcher({
         debounceMs: this.o.debounceMs,
         onChange: () => void this.reload('change'),
-        onError: (dir, err) =>
-          this.o.log.warn({ event: 'watch_error', dir, code: WARN_WATCH }, `cannot watch ${dir} (${err.message}): changes there are seen on SIGHUP only`),
+        onError: warnUnwatchable(this.o.log),
       });
       this.watcher.watch([path.resolve(this.o.file)]);
     }

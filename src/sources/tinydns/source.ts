@@ -8,14 +8,14 @@
 // file beats any data file; the other is logged as an error.
 
 import path from 'node:path';
-import { WARN_WATCH, WARN_ZONE_FILE_MISSING, type PeregrineError } from '../../errors.ts';
+import { WARN_ZONE_FILE_MISSING, type PeregrineError } from '../../errors.ts';
 import type { Logger } from '../../primary/log.ts';
 import type { Publisher } from '../../primary/publisher.ts';
 import type { LoadedZone } from '../../primary/zone-loader.ts';
 import { firstProblem, logZoneErrors, zoneFields, zoneSummary } from '../../primary/zone-log.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
-import { FileWatcher } from '../files/watch.ts';
+import { FileWatcher, warnUnwatchable } from '../files/watch.ts';
 import { buildTinydns, type TinydnsBuildResult } from './build.ts';
 import { statSync } from 'node:fs';
 
@@ -99,11 +99,7 @@ export class TinydnsSource implements ZoneSource {
             if (entry !== undefined) void this.load(entry, 'change');
           }
         },
-        onError: (dir, err) =>
-          this.options.log.warn(
-            { event: 'watch_error', dir, code: WARN_WATCH },
-            `cannot watch ${dir} (${err.message}): changes there are seen on SIGHUP only`,
-          ),
+        onError: warnUnwatchable(this.options.log),
       });
       this.watcher.watch(this.entries.keys());
     }
