@@ -9,8 +9,10 @@ import {
   DEFAULT_MAX_UDP_PAYLOAD,
   DEFAULT_TCP_IDLE_SECONDS,
   DEFAULT_TCP_MAX_CONNECTIONS,
+  parseAllowTransfer,
   parseHostPort,
   parseInteger,
+  parseSecondary,
   parseSeconds,
   parseZoneSpec,
   resolveServeOptions,
@@ -50,6 +52,8 @@ const USAGE = `usage:
                   [--version-string STR] [--no-chaos]
                   [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
                   [--expiry-warning DURATION] [--state-dir DIR]
+                  [--allow-transfer CIDR]... [--notify HOST:PORT]...
+                  [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine --version
 
@@ -64,6 +68,9 @@ check and serve warn of RRSIGs expired or expiring within --expiry-warning (defa
 A zone's origin is ORIGIN if given, else the file's $ORIGIN, else its file name without .zone.
 IPv6 listen addresses are written in brackets: [::1]:8053.
 --state-dir DIR keeps what must survive a restart (API zones, transferred zones); default: nothing kept.
+Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (default: nobody;
+  TSIG keys from the config file's tsig-keys also allow); --notify HOST:PORT sends NOTIFY there after
+  every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
 `;
 
 const SERVE_ARGS = {
@@ -81,6 +88,9 @@ const SERVE_ARGS = {
   'tcp-max-connections': { type: 'string' },
   'expiry-warning': { type: 'string' },
   'state-dir': { type: 'string' },
+  'allow-transfer': { type: 'string', multiple: true },
+  notify: { type: 'string', multiple: true },
+  secondary: { type: 'string', multiple: true },
   config: { type: 'string' },
   // In the command-line contract, not built yet: accepted by the parser so the error says so.
   tinydns: { type: 'string', multiple: true },
@@ -244,5 +254,8 @@ export function flagSettings(values: ServeValues): ServeSettings {
     tcpMaxConnections: given(values['tcp-max-connections'], (t) => parseInteger(t, '--tcp-max-connections', 1, 1_000_000)),
     expiryWarningSeconds: given(values['expiry-warning'], (t) => parseDuration(t, '--expiry-warning')),
     stateDir: values['state-dir'],
+    allowTransfer: values['allow-transfer']?.map((t) => parseAllowTransfer(t)),
+    notify: values.notify?.map((t) => ({ address: parseHostPort(t, '--notify'), key: null })),
+    secondaries: values.secondary?.map((t) => parseSecondary(t)),
   };
 }

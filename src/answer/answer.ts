@@ -24,7 +24,16 @@ export interface AnswerOptions {
   /** Largest UDP response to an EDNS client (RFC 9715 recommends 1232). */
   maxUdpPayload: number;
   chaos: ChaosOptions;
+  /**
+   * Hand zone transfers (AXFR over TCP, IXFR), NOTIFY and TSIG-signed queries to the primary
+   * thread (answer() returns ANSWER_HANDOFF): they need versions, journals, keys and ACLs the
+   * workers do not have. Without it they are answered as Knot answers them unconfigured.
+   */
+  handoff?: boolean;
 }
+
+/** answer()'s result for a query the primary answers (see AnswerOptions.handoff). */
+export const ANSWER_HANDOFF = -1;
 
 export const RCODE_NOERROR = 0;
 export const RCODE_FORMERR = 1;
@@ -167,6 +176,11 @@ export class AnswerEngine {
     }
     if (status === PARSE_FORMERR) return this.errorResponse(q, out, RCODE_FORMERR);
     if (status === PARSE_BADVERS) return this.errorResponse(q, out, RCODE_BADVERS);
+    // One branch for ordinary queries: opcode QUERY, no TSIG, not a transfer type.
+    if ((query.opcode !== 0 || query.tsig || query.qtype >= QTYPE_IXFR) && this.handsOff(tcp)) {
+      this.lastRcode = -1;
+      return ANSWER_HANDOFF;
+    }
     if (query.opcode !== 0) {
       // Knot: NOTIFY and UPDATE are known but not accepted here; the rest are not implemented.
       const notAuth = query.opcode === OPCODE_NOTIFY || query.opcode === OPCODE_UPDATE;
@@ -190,6 +204,17 @@ export class AnswerEngine {
       if (record !== null) return this.answerChaos(q, out, tcp, record);
     }
     return this.errorResponse(q, out, RCODE_REFUSED);
+  }
+
+  /** Whether the primary answers this query (transfers, NOTIFY, TSIG); see AnswerOptions.handoff. */
+  private handsOff(tcp: boolean): boolean {
+    if (this.options.handoff !== true) return false;
+    const query = this.query;
+    if (query.opcode === OPCODE_NOTIFY) return query.hasQuestion;
+    if (query.opcode !== 0) return false;
+    if (query.tsig) return true;
+    // AXFR over UDP stays NOTIMP (RFC 5936 §4.2); IXFR over UDP may be answered (RFC 1995 §2).
+    return query.qtype === QTYPE_IXFR || (query.qtype === QTYPE_AXFR && tcp);
   }
 
   /** Index + 1 of the zone whose apex is the suffix of `name` at label k, or 0. */
@@ -227,6 +252,7 @@ export class AnswerEngine {
       return this.errorResponse(q, out, RCODE_REFUSED);
     }
     const zone = this.zones[entry - 1];
+    if (zone.expired) return this.errorResponse(q, out, RCODE_SERVFAIL);
     const group = this.lookup(zone, name, zoneLabel, query.ednsDo);
     this.copyQuestion(q, out);
     this.resetCounts();

@@ -14,6 +14,7 @@ export const PARSE_FORMERR = 2;
 export const PARSE_BADVERS = 3;
 
 const TYPE_OPT = 41;
+const TYPE_TSIG = 250;
 
 /** A lowercased wire name with its label offsets and the hash of every suffix. */
 export class NameScratch {
@@ -74,11 +75,14 @@ export class ParsedQuery {
   ednsPayload = 0;
   ednsDo = false;
   ednsVersion = 0;
+  /** The query carries a TSIG record (checked by the primary, not here). */
+  tsig = false;
 
   parse(q: Uint8Array, len: number): number {
     this.hasQuestion = false;
     this.edns = false;
     this.ednsDo = false;
+    this.tsig = false;
     if (len < 12) return PARSE_DROP;
     if ((q[2] & 0x80) !== 0) return PARSE_DROP; // QR=1: never answer a response
     this.opcode = (q[2] >>> 3) & 0x0f;
@@ -125,6 +129,7 @@ export class ParsedQuery {
       const rdlen = (q[pos + 8] << 8) | q[pos + 9];
       const rdata = pos + 10;
       if (rdata + rdlen > len) return this.formerr();
+      if (type === TYPE_TSIG) this.tsig = true;
       if (type === TYPE_OPT && r >= an + ns) {
         if (this.edns) return this.formerr();
         // Options must tile the RDATA exactly.

@@ -6,6 +6,8 @@ import os from 'node:os';
 import { ConfigError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS } from '../zone/signatures.ts';
+import { parseCidr, type Cidr } from '../transfer/acl.ts';
+import { TSIG_ALGORITHMS } from '../transfer/tsig.ts';
 
 export interface ListenAddress {
   /** An IP literal, without brackets for IPv6. */
@@ -31,6 +33,27 @@ export interface ChaosSettings {
   versionBind: string | null;
 }
 
+/** A TSIG key (config file `tsig-keys`): name, algorithm (hmac-sha256, hmac-sha512, hmac-sha1, …), base64 secret. */
+export interface TsigKeySpec {
+  name: string;
+  algorithm: string;
+  secret: string;
+}
+
+/** Where NOTIFY goes after a zone's serial changes, signed with `key` if given. */
+export interface NotifyTarget {
+  address: ListenAddress;
+  key: string | null;
+}
+
+/** A zone we are secondary for: transferred from the first of `primaries` that answers. */
+export interface SecondarySpec {
+  origin: string;
+  primaries: ListenAddress[];
+  /** TSIG key name for SOA queries, transfers and the NOTIFYs we accept. */
+  key: string | null;
+}
+
 export interface ServeOptions {
   zones: ZoneSpec[];
   zoneDirs: string[];
@@ -48,6 +71,11 @@ export interface ServeOptions {
    * serials of generated zones); null: nothing is kept.
    */
   stateDir: string | null;
+  /** Who may transfer our zones without a TSIG key (empty: nobody). */
+  allowTransfer: Cidr[];
+  tsigKeys: TsigKeySpec[];
+  notify: NotifyTarget[];
+  secondaries: SecondarySpec[];
 }
 
 /**
@@ -70,6 +98,10 @@ export interface ServeSettings {
   tcpMaxConnections?: number;
   expiryWarningSeconds?: number;
   stateDir?: string;
+  allowTransfer?: Cidr[];
+  tsigKeys?: TsigKeySpec[];
+  notify?: NotifyTarget[];
+  secondaries?: SecondarySpec[];
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -158,10 +190,15 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const zones = s.zones ?? [];
   const zoneDirs = s.zoneDirs ?? [];
   // Every source of zones counts: one of them must be given.
-  const given = [zones.length, zoneDirs.length];
+  const secondaries = s.secondaries ?? [];
+  const given = [zones.length, zoneDirs.length, secondaries.length];
   if (given.every((n) => n === 0)) {
-    throw new ConfigError('serve: nothing to serve; give --zone FILE or --zone-dir DIR (or zones / zone-dir in the config file)');
+    throw new ConfigError('serve: nothing to serve; give --zone FILE, --zone-dir DIR or --secondary ORIGIN=HOST:PORT (or zones / zone-dir / secondary in the config file)');
   }
+  const tsigKeys = s.tsigKeys ?? [];
+  const notify = s.notify ?? [];
+  checkKeys(tsigKeys, [...notify.map((n) => n.key), ...secondaries.map((z) => z.key)]);
+  checkSecondaries(secondaries);
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
   if (listen.length === 0) throw new ConfigError('listen: at least one address is needed');
   checkDistinct(listen, flags.listen !== undefined ? '--listen' : 'listen');
@@ -187,7 +224,68 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     },
     expiryWarningSeconds: s.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS,
     stateDir: s.stateDir ?? null,
+    allowTransfer: s.allowTransfer ?? [],
+    tsigKeys,
+    notify,
+    secondaries,
   };
+}
+
+/** Key names unique, algorithms known, secrets base64; every key referenced is defined. */
+function checkKeys(keys: TsigKeySpec[], referenced: Array<string | null>): void {
+  const names = new Set<string>();
+  for (const k of keys) {
+    const name = k.name.toLowerCase().replace(/\.$/, '');
+    if (names.has(name)) throw new ConfigError(`tsig-keys: key '${k.name}' defined twice`);
+    names.add(name);
+  }
+  for (const r of referenced) {
+    if (r !== null && !names.has(r.toLowerCase().replace(/\.$/, ''))) {
+      throw new ConfigError(`TSIG key '${r}' is used but not defined under tsig-keys`);
+    }
+  }
+}
+
+function checkSecondaries(list: SecondarySpec[]): void {
+  const seen = new Set<string>();
+  for (const z of list) {
+    if (seen.has(z.origin)) throw new ConfigError(`secondary: zone ${z.origin} given twice`);
+    seen.add(z.origin);
+  }
+}
+
+/** `NAME:ALGORITHM:SECRET`-free form for config entries: validates one key spec. */
+export function parseTsigKeySpec(name: string, algorithm: string, secret: string, what: string): TsigKeySpec {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9.])?$/.test(name)) throw new ConfigError(`${what}.name: '${name}' is not a valid key name`);
+  const alg = algorithm.toLowerCase();
+  if (!Object.hasOwn(TSIG_ALGORITHMS, alg)) {
+    throw new ConfigError(`${what}.algorithm: '${algorithm}' is not one of ${Object.keys(TSIG_ALGORITHMS).join(', ')}`);
+  }
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || Buffer.from(secret, 'base64').length === 0) {
+    throw new ConfigError(`${what}.secret: not a base64 secret`);
+  }
+  return { name, algorithm: alg, secret };
+}
+
+/** `--allow-transfer CIDR`. */
+export function parseAllowTransfer(text: string, what = '--allow-transfer'): Cidr {
+  return parseCidr(text, what);
+}
+
+/** `ORIGIN=HOST:PORT[,HOST:PORT…]` (--secondary). */
+export function parseSecondary(text: string, what = '--secondary', key: string | null = null): SecondarySpec {
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1) throw new ConfigError(`${what}: expected ORIGIN=HOST:PORT, got '${text}'`);
+  const originText = text.slice(0, eq);
+  const primaries = text.slice(eq + 1).split(',').map((p) => parseHostPort(p.trim(), what));
+  return { origin: normalizeOrigin(originText, what), primaries, key };
+}
+
+/** Lowercase with the trailing dot, as zones are keyed everywhere. */
+export function normalizeOrigin(text: string, what: string): string {
+  if (!/^([A-Za-z0-9_*-]+(\.[A-Za-z0-9_*-]+)*\.?|\.)$/.test(text)) throw new ConfigError(`${what}: '${text}' is not a zone name`);
+  const t = text.toLowerCase();
+  return t.endsWith('.') ? t : `${t}.`;
 }
 
 export function formatAddress(a: { host: string; port: number }): string {

@@ -107,6 +107,11 @@ export const DENIAL_NSEC3 = 2;
 
 export const IMAGE_SIGNED = 1;
 export const IMAGE_NSEC3 = 2;
+/**
+ * Set on a copy of the image of a secondary zone whose SOA expire time passed without a
+ * successful refresh: workers answer SERVFAIL for it (RFC 1035 §4.3.5 "no longer authoritative").
+ */
+export const IMAGE_EXPIRED = 4;
 
 export const N_NAME = 0;
 export const N_NAMELEN = 1;

@@ -15,6 +15,7 @@ import { createSources } from './sources.ts';
 import { installTestHooks } from './test-hooks.ts';
 import { WorkerPool } from './workers.ts';
 import { ZoneRegistry } from './zone-registry.ts';
+import { createTransfers } from '../transfer/transfers.ts';
 import type { ZoneSource } from './zone-source.ts';
 
 /** Resolves with the process exit code once the server has stopped. */
@@ -38,6 +39,8 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   const metrics = createMetrics(registry, counters);
   // Zone files are read and compiled in build threads: this thread keeps answering while they work.
   const builds = new BuildPool();
+  // Before the sources: the IXFR journal and NOTIFY see the first publication too.
+  const transfers = createTransfers(options, publisher, metrics.registry, log);
   const sources = createSources({
     options,
     publisher,
@@ -47,11 +50,13 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     log,
     builds,
     onPublished: () => (health.zones = publisher.zoneCount),
+    transfers,
   });
   await Promise.all(sources.map((s) => s.start()));
   const stopReloadSignal = onReloadSignal(sources, log);
   const closeSources = async (): Promise<void> => {
     await Promise.all(sources.map((s) => s.close()));
+    transfers.close();
   };
   if (publisher.zoneCount === 0) {
     log.warn({ event: 'no_zone', code: 'PGN_ERR_NO_ZONE' }, 'no zone loaded: answering REFUSED, /healthz is 503');
@@ -72,10 +77,11 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     count: options.workers,
     counters,
     listen: options.listen,
-    engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos },
+    engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos, handoff: true },
     tcp: options.tcp,
     log,
     currentZones: () => publisher.current(),
+    onHandoff: (message, thread, reply) => transfers.service.handle(message, thread, reply),
   });
   publisher.attach(pool);
   try {

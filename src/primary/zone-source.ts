@@ -10,6 +10,7 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Publisher } from './publisher.ts';
 import type { ZoneRegistry } from './zone-registry.ts';
+import type { Transfers } from '../transfer/transfers.ts';
 
 export interface ZoneSource {
   /** For logs: `zone-files`, `tinydns`, … */
@@ -33,4 +34,6 @@ export interface SourceContext {
   builds: BuildPool;
   /** Call after each publication (the number of zones served may have changed). */
   onPublished: () => void;
+  /** Keys, transfer metrics and the NOTIFY hook (secondary zones); absent in tests that need none. */
+  transfers?: Transfers;
 }

@@ -47,6 +47,13 @@ describe('config file', () => {
       tcpMaxConnections: 1024,
       expiryWarningSeconds: 7 * 86400,
       stateDir: '/var/lib/peregrine',
+      allowTransfer: [{ text: '127.0.0.0/8', family: 4, bytes: new Uint8Array([127, 0, 0, 0]), prefix: 8 }],
+      tsigKeys: [{ name: 'transfer-key', algorithm: 'hmac-sha256', secret: 'cGVyZWdyaW5lIGV4YW1wbGUga2V5LCBub3QgYSBzZWNyZXQ=' }],
+      notify: [
+        { address: { host: '127.0.0.1', port: 5399, family: 4 }, key: null },
+        { address: { host: '127.0.0.1', port: 5398, family: 4 }, key: 'transfer-key' },
+      ],
+      secondaries: [{ origin: 'secondary.example.', primaries: [{ host: '127.0.0.1', port: 5397, family: 4 }], key: 'transfer-key' }],
     });
     // The example documents every key there is.
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length);
