@@ -32,7 +32,7 @@ async function target(ignore: number, key: ReturnType<typeof makeKey> | null = n
   const socket = dgram.createSocket('udp4');
   const t: Target = { socket, port: 0, received: [] };
   socket.on('message', (msg, rinfo) => {
-    let m = new Uint8Array(msg);
+    let m: Uint8Array = new Uint8Array(msg);
     const tsig = findTsig(m);
     if (key !== null && tsig !== null) {
       const v = new Keyring([key]).verifyRequest(m, tsig);
