@@ -83,6 +83,8 @@ export class AnswerEngine {
   private zoneMask = 0;
   private rotation = 0;
   private draining = false;
+  /** A secondary zone expired: the health probe fails as /healthz does. */
+  private anyExpired = false;
   // The response being written (fields, not a returned object: no allocation per query).
   private an = 0;
   private ns = 0;
@@ -143,6 +145,7 @@ export class AnswerEngine {
       table[slot] = i + 1;
     });
     this.zones = zones;
+    this.anyExpired = zones.some((z) => z.expired);
     this.zoneTable = table;
     this.zoneMask = size - 1;
   }
@@ -197,7 +200,7 @@ export class AnswerEngine {
       if (this.chaos.isHealth(name.name, name.length)) {
         // The DNS health probe: fails (SERVFAIL) as soon as the server drains, while every
         // other query is still answered.
-        if (this.draining) return this.errorResponse(q, out, RCODE_SERVFAIL);
+        if (this.draining || this.anyExpired) return this.errorResponse(q, out, RCODE_SERVFAIL);
         return this.answerChaos(q, out, tcp, this.chaos.healthRecord);
       }
       const record = this.chaos.find(name.name, name.length, qtype);
