@@ -71,12 +71,16 @@ afterAll(async () => {
 async function compareZone(other: ServerHandle, accepted: AcceptedDifference[]): Promise<number> {
   const records = await axfr(peregrine.port, ORIGIN, KEY);
   const cases = exampleCorpus([zoneContent(ORIGIN, records)]);
-  let results = await compareServers({ name: other.name, port: other.port }, { name: 'peregrine', port: peregrine.port }, cases, accepted);
-  // NSD switches to a transferred version by forking a new server process: a query may still
-  // reach the old one for a moment. Differences must be gone on a second pass.
-  if (results.some((r) => r.diffs.length > 0)) {
-    await new Promise((r) => setTimeout(r, 1000));
-    results = await compareServers({ name: other.name, port: other.port }, { name: 'peregrine', port: peregrine.port }, cases, accepted);
+  const ask = (c: typeof cases) => compareServers({ name: other.name, port: other.port }, { name: 'peregrine', port: peregrine.port }, c, accepted);
+  let results = await ask(cases);
+  // Asked again, up to 3 times, only where they differ: NSD switches to a transferred version by
+  // forking a new server process (a query may reach the old one for a moment), and on a busy
+  // machine a UDP answer can miss its timeout. Differences in the data remain differences.
+  for (let pass = 0; pass < 3 && results.some((r) => r.diffs.length > 0); pass++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const again = new Set(results.filter((r) => r.diffs.length > 0).map((r) => r.label));
+    const redone = new Map((await ask(cases.filter((c) => again.has(c.label)))).map((r) => [r.label, r]));
+    results = results.map((r) => redone.get(r.label) ?? r);
   }
   const bad = results.filter((r) => r.diffs.length > 0);
   if (bad.length > 0) throw new Error(formatReport(results, other.name, 'peregrine'));
