@@ -15,7 +15,7 @@ import { TYPE_AXFR, TYPE_IXFR, TYPE_SOA } from '../zone/types.ts';
 import { allowed, type Cidr } from './acl.ts';
 import type { Journal } from './journal.ts';
 import {
-  MessageError, OPCODE_NOTIFY, RCODE_FORMERR, RCODE_NOTAUTH, RCODE_REFUSED, RCODE_SERVFAIL, parseMessage, soaSerial,
+  MessageError, OPCODE_NOTIFY, RCODE_FORMERR, RCODE_NOERROR, RCODE_NOTAUTH, RCODE_REFUSED, RCODE_SERVFAIL, parseMessage, soaSerial,
   writeU16, type ParsedMessage,
 } from './message.ts';
 import type { TransferMetrics } from './metrics.ts';
@@ -157,7 +157,7 @@ export class TransferService {
     try {
       tsig = findTsig(query);
     } catch {
-      return once(errorResponse(query, RCODE_FORMERR, null));
+      return once(errorResponse(query, RCODE_FORMERR, null, false, this.o.engine.maxUdpPayload));
     }
     let key: TsigKey | null = null;
     let signer: Signer | null = null;
@@ -179,14 +179,14 @@ export class TransferService {
       parsed = parseMessage(bare);
     } catch (err) {
       if (!(err instanceof MessageError)) throw err;
-      return once(signResponse(signer, errorResponse(bare, RCODE_FORMERR, null)));
+      return once(signResponse(signer, errorResponse(bare, RCODE_FORMERR, null, false, this.o.engine.maxUdpPayload)));
     }
     const q = parsed.question;
     if (parsed.header.opcode === OPCODE_NOTIFY) {
       const origin = q === null ? '' : nameToText(q.name).toLowerCase();
       const handler = this.o.onNotify;
       const rcode = handler === undefined || q === null || q.type !== TYPE_SOA ? RCODE_NOTAUTH : handler(origin, client, key);
-      return once(signResponse(signer, errorResponse(bare, rcode, parsed, true)));
+      return once(signResponse(signer, errorResponse(bare, rcode, parsed, rcode === RCODE_NOERROR, this.o.engine.maxUdpPayload)));
     }
     if (q !== null && parsed.header.opcode === 0 && (q.type === TYPE_AXFR || q.type === TYPE_IXFR)) {
       return this.transfer(bare, parsed, client, tcp, key, signer, meta);
@@ -203,7 +203,7 @@ export class TransferService {
     }
     this.engine.client.setText(client);
     const len = this.engine.answer(q, q.length, this.out, tcp);
-    if (len <= 0) return errorResponse(q, RCODE_FORMERR, null);
+    if (len <= 0) return errorResponse(q, RCODE_FORMERR, null, false, this.o.engine.maxUdpPayload);
     return this.out.slice(0, len);
   }
 
@@ -219,16 +219,16 @@ export class TransferService {
     const zone = this.o.publisher.get(origin);
     if (zone === undefined || zone.transfer === undefined) {
       count('notauth');
-      return once(signResponse(signer, errorResponse(q, RCODE_NOTAUTH, parsed)));
+      return once(signResponse(signer, errorResponse(q, RCODE_NOTAUTH, parsed, false, this.o.engine.maxUdpPayload)));
     }
     if (key === null && !allowed(this.o.allowTransfer, client)) {
       count('refused');
       this.o.log.info({ event: 'transfer_refused', zone: origin, kind, client }, `${kind} of ${origin} refused to ${client} (not in --allow-transfer, no TSIG key)`);
-      return once(errorResponse(q, RCODE_REFUSED, parsed));
+      return once(errorResponse(q, RCODE_REFUSED, parsed, false, this.o.engine.maxUdpPayload));
     }
     if ((new Uint32Array(zone.image, 0, 16)[H_FLAGS] & IMAGE_EXPIRED) !== 0) {
       count('expired');
-      return once(signResponse(signer, errorResponse(q, RCODE_SERVFAIL, parsed)));
+      return once(signResponse(signer, errorResponse(q, RCODE_SERVFAIL, parsed, false, this.o.engine.maxUdpPayload)));
     }
     const form = new TransferForm(zone.transfer);
     const id = (q[0] << 8) | q[1];
@@ -239,7 +239,7 @@ export class TransferService {
       const soa = parsed.authority.find((r) => r.type === TYPE_SOA);
       if (soa === undefined) {
         count('formerr');
-        return once(signResponse(signer, errorResponse(q, RCODE_FORMERR, parsed)));
+        return once(signResponse(signer, errorResponse(q, RCODE_FORMERR, parsed, false, this.o.engine.maxUdpPayload)));
       }
       const theirs = soaSerial(soa.rdata);
       const chain = compareSerial(theirs, form.serial) >= 0 ? [] : this.o.journal.since(origin, theirs, form.serial);
@@ -279,7 +279,7 @@ export class TransferService {
     } catch {
       // answer without the question
     }
-    const response = errorResponse(bare, RCODE_NOTAUTH, parsed, parsed?.header.opcode === OPCODE_NOTIFY);
+    const response = errorResponse(bare, RCODE_NOTAUTH, parsed, false, this.o.engine.maxUdpPayload);
     const now = Math.floor(Date.now() / 1000);
     if (error === TSIG_BADTIME && key !== null) {
       const other = new Uint8Array(6);
@@ -296,8 +296,14 @@ function* once(m: Uint8Array): Generator<Uint8Array> {
   yield m;
 }
 
-/** A response without records: the query's header and question, QR, the RCODE (AA for NOTIFY acks). */
-export function errorResponse(query: Uint8Array, rcode: number, parsed: ParsedMessage | null, aa = false): Uint8Array {
+/** EDNS(0) OPT of our responses: our UDP size, the query's DO bit (as the workers answer). */
+const OPT_LENGTH = 11;
+
+/**
+ * A response without records: the query's header and question, QR, the RCODE (AA for NOTIFY
+ * acks), and an OPT when the query had one (as the workers' error responses).
+ */
+export function errorResponse(query: Uint8Array, rcode: number, parsed: ParsedMessage | null, aa = false, maxUdpPayload = 1232): Uint8Array {
   let end = 12;
   let qd = 0;
   if (parsed?.question != null) {
@@ -305,12 +311,22 @@ export function errorResponse(query: Uint8Array, rcode: number, parsed: ParsedMe
     // The question as received: our parser read it from an uncompressed name at offset 12.
     qd = 1;
   }
-  const out = query.slice(0, end);
+  const opt = parsed?.additional.find((r) => r.type === 41);
+  const out = new Uint8Array(end + (opt === undefined ? 0 : OPT_LENGTH));
+  out.set(query.subarray(0, end), 0);
   out[2] = 0x80 | (query[2] & 0x79) | (aa ? 0x04 : 0);
   out[3] = rcode & 0x0f;
   writeU16(out, 4, qd);
   writeU16(out, 6, 0);
   writeU16(out, 8, 0);
-  writeU16(out, 10, 0);
+  writeU16(out, 10, opt === undefined ? 0 : 1);
+  if (opt !== undefined) {
+    // owner root, type OPT, class = UDP size, TTL = extended RCODE 0, version 0, DO; no options
+    const p = end;
+    out[p] = 0;
+    writeU16(out, p + 1, 41);
+    writeU16(out, p + 3, maxUdpPayload);
+    out[p + 7] = (opt.ttl >>> 8) & 0x80;
+  }
   return out;
 }
