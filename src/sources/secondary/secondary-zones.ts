@@ -192,6 +192,7 @@ export class SecondaryZones implements ZoneSource {
     const metrics = this.c.transfers?.metrics;
     const kind = have === null ? 'axfr-in' : 'ixfr-in';
     let result;
+    const started = performance.now();
     try {
       result = await transfer(primary, z.origin, z.key, have === null ? null : copyRecord(have.soa));
     } catch (err) {
@@ -210,6 +211,7 @@ export class SecondaryZones implements ZoneSource {
       records = applyIxfr(have!.records(), have!.serial, result.diffs);
       how = `IXFR (${result.diffs.length} version(s))`;
     }
+    const transferMs = Math.round(performance.now() - started);
     const source = `axfr://${peer}`;
     const zone: Zone = { origin: z.origin, records: records.map((r, i) => toModel(r, source, i)), files: [] };
     const problems = checkZone(zone);
@@ -223,8 +225,12 @@ export class SecondaryZones implements ZoneSource {
       throw new TransferError(`transferred zone does not compile: ${loaded.errors[0]?.message}`);
     }
     metrics?.transfers.inc({ zone: z.spec.origin, kind, result: 'ok' });
+    const loadMs = Math.round(performance.now() - started) - transferMs;
     this.c.log.info(
-      { event: 'zone_transferred', zone: z.spec.origin, primary: peer, how, serial: loaded.zone.serial, previousSerial: have?.serial ?? null, records: loaded.zone.records },
+      {
+        event: 'zone_transferred', zone: z.spec.origin, primary: peer, how, serial: loaded.zone.serial, previousSerial: have?.serial ?? null,
+        records: loaded.zone.records, messages: result.messages, transferMs, loadMs,
+      },
       `${z.spec.origin} serial ${loaded.zone.serial} transferred from ${peer} by ${how}`,
     );
     z.confirmedAt = Date.now();
