@@ -95,7 +95,7 @@ class Connection {
   private handingOff = false;
   private waiting: Uint8Array[] = [];
   private readonly onMessage = (query: Uint8Array): void => {
-    if (this.handingOff) this.waiting.push(query.slice());
+    if (this.handingOff) this.waiting.push(new Uint8Array(query)); // a copy: the decoder reuses its buffer
     else this.answer(query);
   };
 
@@ -191,6 +191,7 @@ class Connection {
     this.handingOff = true;
     this.socket.pause();
     const socket = this.socket;
+    const qtype = this.engine.lastQtype;
     const reply: HandoffReply = {
       write: (messages) => {
         if (socket.destroyed) return false;
@@ -200,7 +201,7 @@ class Connection {
           frame[0] = m.length >> 8;
           frame[1] = m.length & 0xff;
           frame.set(m, 2);
-          this.counters.answered(TRANSPORT_TCP, this.engine.lastQtype, m.length >= 4 ? m[3] & 0x0f : 0, m.length);
+          this.counters.answered(TRANSPORT_TCP, qtype, m.length >= 4 ? m[3] & 0x0f : 0, m.length);
           ok = socket.write(frame);
         }
         return ok;
@@ -234,7 +235,8 @@ class Connection {
         return socket.destroyed;
       },
     };
-    this.hooks.onHandoff!(query.slice(), this.remote, true, reply);
+    // A copy (not Buffer#slice, a view): the decoder reuses its buffer.
+    this.hooks.onHandoff!(new Uint8Array(query), this.remote, true, reply);
   }
 }
 

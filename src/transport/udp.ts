@@ -102,7 +102,7 @@ function handOff(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, han
   const port = rinfo.port;
   const address = rinfo.address;
   let closed = false;
-  handoff(Uint8Array.prototype.slice.call(msg), address, false, {
+  handoff(new Uint8Array(msg), address, false, {
     write(messages) {
       for (const m of messages) {
         if (closed) break;
