@@ -147,6 +147,7 @@ export class SecondaryZones implements ZoneSource {
     z.refreshing = true;
     z.again = false;
     let ok = false;
+    let lastError = '';
     for (const primary of z.spec.primaries) {
       try {
         await this.refreshFrom(z, primary);
@@ -154,6 +155,7 @@ export class SecondaryZones implements ZoneSource {
         break;
       } catch (err) {
         const peer = formatAddress(primary);
+        lastError = `${peer}: ${(err as Error).message}`;
         const tsig = err instanceof TransferError && err.tsig;
         if (tsig) this.c.transfers?.metrics.tsigFailures.inc({ reason: 'response' });
         this.c.log.warn(
@@ -167,6 +169,8 @@ export class SecondaryZones implements ZoneSource {
     }
     z.refreshing = false;
     if (this.closed) return;
+    // /zones shows the zone and why it is not current (a zone never loaded is listed this way only).
+    if (!ok) this.c.registry.failed(z.spec.origin, `axfr://${this.primaryList(z)}`, lastError);
     if (ok) z.firstRetryMs = FIRST_RETRY_MS;
     if (z.again) return this.refreshSoon(z, 0);
     const timers = z.serving === null ? null : soaTimers(new TransferForm(z.serving.transfer!).soa.rdata);
