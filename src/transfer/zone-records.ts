@@ -10,9 +10,8 @@
 //     u16 type, u16 class, u32 TTL, u16 RDATA length, RDATA (uncompressed wire)
 
 import type { Zone } from '../zone/model.ts';
-import { compareCanonical } from '../zone/name.ts';
 import { TYPE_SOA } from '../zone/types.ts';
-import { recordKey, soaSerial, type WireRecord } from './message.ts';
+import { soaSerial, type WireRecord } from './message.ts';
 
 const MAGIC = 0x50475846; // 'PGXF'
 const HEADER = 12;
@@ -23,22 +22,53 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** The zone's records (class of its SOA) in transfer order, SOA first. */
+/**
+ * Canonical-order key of a name: its labels right to left, each [length][lowercased bytes], so
+ * byte comparison of keys is RFC 4034 §6.1 order (computed once per owner, not per comparison).
+ */
+function canonicalKey(name: Uint8Array): Uint8Array {
+  const starts: number[] = [];
+  for (let i = 0; i < name.length && name[i] !== 0; i += name[i] + 1) starts.push(i);
+  const key = new Uint8Array(name.length);
+  let p = 0;
+  for (let k = starts.length - 1; k >= 0; k--) {
+    const at = starts[k];
+    const l = name[at];
+    key[p++] = l;
+    for (let j = 1; j <= l; j++) {
+      const c = name[at + j];
+      key[p++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+    }
+  }
+  return key.subarray(0, p);
+}
+
+/** The zone's records (class of its SOA) in transfer order, SOA first, duplicates removed. */
 export function transferRecords(zone: Zone): WireRecord[] {
   const soa = zone.records.find((r) => r.type === TYPE_SOA);
   if (soa === undefined) throw new Error('zone without SOA');
-  const seen = new Set<string>();
-  const rest: WireRecord[] = [];
+  const rest: { r: WireRecord; key: Uint8Array }[] = [];
+  let lastOwner: Uint8Array | null = null;
+  let key = new Uint8Array(0);
   for (const r of zone.records) {
     if (r.type === TYPE_SOA || r.class !== soa.class) continue;
-    const w: WireRecord = { owner: r.owner, type: r.type, class: r.class, ttl: r.ttl, rdata: r.rdata };
-    const key = recordKey(w);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    rest.push(w);
+    // Records of one owner usually follow each other: one key for the run.
+    if (r.owner !== lastOwner) {
+      key = canonicalKey(r.owner);
+      lastOwner = r.owner;
+    }
+    rest.push({ r: { owner: r.owner, type: r.type, class: r.class, ttl: r.ttl, rdata: r.rdata }, key });
   }
-  rest.sort((a, b) => compareCanonical(a.owner, b.owner) || a.type - b.type || compareBytes(a.rdata, b.rdata));
-  return [{ owner: soa.owner, type: soa.type, class: soa.class, ttl: soa.ttl, rdata: soa.rdata }, ...rest];
+  rest.sort((a, b) => compareBytes(a.key, b.key) || a.r.type - b.r.type || compareBytes(a.r.rdata, b.r.rdata));
+  const out: WireRecord[] = [{ owner: soa.owner, type: soa.type, class: soa.class, ttl: soa.ttl, rdata: soa.rdata }];
+  for (let i = 0; i < rest.length; i++) {
+    // Sorted, a duplicate (same name, type and data) sits right after its twin.
+    const prev = i > 0 ? rest[i - 1] : null;
+    const cur = rest[i];
+    if (prev !== null && prev.r.type === cur.r.type && compareBytes(prev.key, cur.key) === 0 && compareBytes(prev.r.rdata, cur.r.rdata) === 0) continue;
+    out.push(cur.r);
+  }
+  return out;
 }
 
 export function encodeTransfer(records: WireRecord[]): SharedArrayBuffer {
