@@ -49,7 +49,7 @@ export function transferRecords(zone: Zone): WireRecord[] {
   if (soa === undefined) throw new Error('zone without SOA');
   const rest: { r: WireRecord; key: Uint8Array }[] = [];
   let lastOwner: Uint8Array | null = null;
-  let key = new Uint8Array(0);
+  let key: Uint8Array = new Uint8Array(0);
   for (const r of zone.records) {
     if (r.type === TYPE_SOA || r.class !== soa.class) continue;
     // Records of one owner usually follow each other: one key for the run.
