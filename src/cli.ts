@@ -14,8 +14,10 @@ import {
   DEFAULT_TCP_MAX_PER_CLIENT,
   DEFAULT_TCP_MAX_QUERIES,
   DEFAULT_RRL_SLIP,
+  parseAllowTransfer,
   parseHostPort,
   parseInteger,
+  parseSecondary,
   parseSeconds,
   parseZoneSpec,
   resolveServeOptions,
@@ -63,6 +65,8 @@ const USAGE = `usage:
                   [--tcp-max-message N] [--rrl RATE] [--rrl-slip N] [--rrl-whitelist CIDR]...
                   [--user NAME] [--group NAME]
                   [--api-token-file FILE]
+                  [--allow-transfer CIDR]... [--notify HOST:PORT]...
+                  [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
   peregrine --version
@@ -91,6 +95,9 @@ IPv6 listen addresses are written in brackets: [::1]:8053.
 Control API on --http (PUT/DELETE /zones/NAME, GET/PUT/DELETE /zones/NAME/records/OWNER/TYPE,
   POST /zones/NAME/reload): changes need --state-dir; requests need 'Authorization: Bearer TOKEN'
   when --api-token-file FILE is given, and it must be given when --http is not a loopback address.
+Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (default: nobody;
+  TSIG keys from the config file's tsig-keys also allow); --notify HOST:PORT sends NOTIFY there after
+  every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
 `;
 
 const SERVE_ARGS = {
@@ -120,6 +127,9 @@ const SERVE_ARGS = {
   user: { type: 'string' },
   group: { type: 'string' },
   'api-token-file': { type: 'string' },
+  'allow-transfer': { type: 'string', multiple: true },
+  notify: { type: 'string', multiple: true },
+  secondary: { type: 'string', multiple: true },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -312,5 +322,8 @@ export function flagSettings(values: ServeValues): ServeSettings {
     user: values.user,
     group: values.group,
     apiTokenFile: values['api-token-file'],
+    allowTransfer: values['allow-transfer']?.map((t) => parseAllowTransfer(t)),
+    notify: values.notify?.map((t) => ({ address: parseHostPort(t, '--notify'), key: null })),
+    secondaries: values.secondary?.map((t) => parseSecondary(t)),
   };
 }

@@ -163,7 +163,7 @@ describe('peregrine serve: per-query counters', () => {
 
     // TCP: 4 connections of 6 pipelined queries; one opens with a response frame (dropped).
     for (let c = 0; c < 4; c++) await tcpClient(dnsPort, 50_000 + c * 6, 6, tcp, c === 0 ? [tcpResponseFrame] : []);
-    // And an AXFR, refused for now: NOTAUTH over TCP.
+    // And an AXFR from a client --allow-transfer does not list: REFUSED (answered by the primary, counted by the worker).
     {
       const socket = net.connect({ host: '127.0.0.1', port: dnsPort });
       const reply = await new Promise<Buffer>((resolve, reject) => {
@@ -176,8 +176,8 @@ describe('peregrine serve: per-query counters', () => {
         socket.write(dnsPacket.streamEncode({ type: 'query', id: 60_000, questions: [{ name: 'shop.example', type: 'AXFR' }] }));
       });
       socket.destroy();
-      expect((dnsPacket.decode(reply) as Response).rcode).toBe('NOTAUTH');
-      tcp.add('tcp', 'AXFR', 'NOTAUTH', reply.length);
+      expect((dnsPacket.decode(reply) as Response).rcode).toBe('REFUSED');
+      tcp.add('tcp', 'AXFR', 'REFUSED', reply.length);
     }
 
     // Every connection is closed: the gauge is back to 0 once the workers have seen it.

@@ -25,7 +25,16 @@ export interface AnswerOptions {
   /** Largest UDP response to an EDNS client (RFC 9715 recommends 1232). */
   maxUdpPayload: number;
   chaos: ChaosOptions;
+  /**
+   * Hand zone transfers (AXFR over TCP, IXFR), NOTIFY and TSIG-signed queries to the primary
+   * thread (answer() returns ANSWER_HANDOFF): they need versions, journals, keys and ACLs the
+   * workers do not have. Without it they are answered as Knot answers them unconfigured.
+   */
+  handoff?: boolean;
 }
+
+/** answer()'s result for a query the primary answers (see AnswerOptions.handoff). */
+export const ANSWER_HANDOFF = -1;
 
 export const RCODE_NOERROR = 0;
 export const RCODE_FORMERR = 1;
@@ -75,6 +84,8 @@ export class AnswerEngine {
   private zoneMask = 0;
   private rotation = 0;
   private draining = false;
+  /** A secondary zone expired: the health probe fails as /healthz does. */
+  private anyExpired = false;
   // The response being written (fields, not a returned object: no allocation per query).
   private an = 0;
   private ns = 0;
@@ -150,6 +161,7 @@ export class AnswerEngine {
       table[slot] = i + 1;
     });
     this.zones = zones;
+    this.anyExpired = zones.some((z) => z.expired);
     this.zoneTable = table;
     this.zoneMask = size - 1;
   }
@@ -191,6 +203,11 @@ export class AnswerEngine {
     }
     if (status === PARSE_FORMERR) return this.errorResponse(q, out, RCODE_FORMERR);
     if (status === PARSE_BADVERS) return this.errorResponse(q, out, RCODE_BADVERS);
+    // One branch for ordinary queries: opcode QUERY, no TSIG, not a transfer type.
+    if ((query.opcode !== 0 || query.tsig || query.qtype >= QTYPE_IXFR) && this.handsOff(tcp)) {
+      this.lastRcode = -1;
+      return ANSWER_HANDOFF;
+    }
     if (query.opcode !== 0) {
       // Knot: NOTIFY and UPDATE are known but not accepted here; the rest are not implemented.
       const notAuth = query.opcode === OPCODE_NOTIFY || query.opcode === OPCODE_UPDATE;
@@ -207,7 +224,7 @@ export class AnswerEngine {
       if (this.chaos.isHealth(name.name, name.length)) {
         // The DNS health probe: fails (SERVFAIL) as soon as the server drains, while every
         // other query is still answered.
-        if (this.draining) return this.errorResponse(q, out, RCODE_SERVFAIL);
+        if (this.draining || this.anyExpired) return this.errorResponse(q, out, RCODE_SERVFAIL);
         return this.answerChaos(q, out, tcp, this.chaos.healthRecord);
       }
       const record = this.chaos.find(name.name, name.length, qtype);
@@ -222,6 +239,17 @@ export class AnswerEngine {
     if (location === 0) return zone;
     for (let i = 0; i < variants.length; i++) if (variants[i].location === location) return variants[i];
     return zone;
+  }
+
+  /** Whether the primary answers this query (transfers, NOTIFY, TSIG); see AnswerOptions.handoff. */
+  private handsOff(tcp: boolean): boolean {
+    if (this.options.handoff !== true) return false;
+    const query = this.query;
+    if (query.opcode === OPCODE_NOTIFY) return query.hasQuestion;
+    if (query.opcode !== 0) return false;
+    if (query.tsig) return true;
+    // AXFR over UDP stays NOTIMP (RFC 5936 §4.2); IXFR over UDP may be answered (RFC 1995 §2).
+    return query.qtype === QTYPE_IXFR || (query.qtype === QTYPE_AXFR && tcp);
   }
 
   /** Index + 1 of the zone whose apex is the suffix of `name` at label k, or 0. */
@@ -259,6 +287,7 @@ export class AnswerEngine {
       return this.errorResponse(q, out, RCODE_REFUSED);
     }
     let zone = this.zones[entry - 1];
+    if (zone.expired) return this.errorResponse(q, out, RCODE_SERVFAIL);
     if (zone.variants !== null) zone = this.forClient(zone, zone.variants);
     const group = this.lookup(zone, name, zoneLabel, query.ednsDo);
     // Hints for rate limiting: lookup() left the node found (proofNode, exact when ceLabel < 0).

@@ -24,6 +24,7 @@ export const DROP_QDCOUNT = 2;
 export const DROP_BAD_QUESTION = 3;
 
 const TYPE_OPT = 41;
+const TYPE_TSIG = 250;
 
 /** A lowercased wire name with its label offsets and the hash of every suffix. */
 export class NameScratch {
@@ -86,11 +87,14 @@ export class ParsedQuery {
   ednsVersion = 0;
   /** One of DROP_*, when parse() returned PARSE_DROP. */
   dropReason = DROP_SHORT_HEADER;
+  /** The query carries a TSIG record (checked by the primary, not here). */
+  tsig = false;
 
   parse(q: Uint8Array, len: number): number {
     this.hasQuestion = false;
     this.edns = false;
     this.ednsDo = false;
+    this.tsig = false;
     if (len < 12) return this.drop(DROP_SHORT_HEADER);
     if ((q[2] & 0x80) !== 0) return this.drop(DROP_RESPONSE); // QR=1: never answer a response
     this.opcode = (q[2] >>> 3) & 0x0f;
@@ -137,6 +141,7 @@ export class ParsedQuery {
       const rdlen = (q[pos + 8] << 8) | q[pos + 9];
       const rdata = pos + 10;
       if (rdata + rdlen > len) return this.formerr();
+      if (type === TYPE_TSIG) this.tsig = true;
       if (type === TYPE_OPT) {
         // Only in additional, and only once (Knot: FORMERR otherwise).
         if (this.edns || r < an + ns) return this.formerr();

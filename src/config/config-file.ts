@@ -7,7 +7,10 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Docum
 import { ConfigError, ConfigFileError } from '../errors.ts';
 import { parseCidr } from './cidr.ts';
 import { parseDuration } from './duration.ts';
-import { parseHostPort, type ServeSettings, type ZoneSpec } from './serve-options.ts';
+import {
+  normalizeOrigin, parseAllowTransfer, parseHostPort, parseSecondary, parseTsigKeySpec,
+  type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
+} from './serve-options.ts';
 
 /**
  * The keys, as in the example (`examples/peregrine.yaml`). Each is named as its command-line flag,
@@ -46,6 +49,12 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   user: (v, at) => ({ user: at.string(v, 'user') }),
   group: (v, at) => ({ group: at.string(v, 'group') }),
   'api-token-file': (v, at) => ({ apiTokenFile: at.path(v, 'api-token-file') }),
+  'allow-transfer': (v, at) => ({
+    allowTransfer: at.list(v, 'allow-transfer', true).map((c, i) => at.check(c, () => parseAllowTransfer(at.string(c, `allow-transfer[${i}]`), `allow-transfer[${i}]`))),
+  }),
+  'tsig-keys': (v, at) => ({ tsigKeys: at.list(v, 'tsig-keys', false).map((k, i) => tsigKeyEntry(k, `tsig-keys[${i}]`, at)) }),
+  notify: (v, at) => ({ notify: at.list(v, 'notify', true).map((n, i) => notifyEntry(n, `notify[${i}]`, at)) }),
+  secondary: (v, at) => ({ secondaries: at.list(v, 'secondary', true).map((z, i) => secondaryEntry(z, `secondary[${i}]`, at)) }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */
@@ -115,6 +124,55 @@ function zoneEntry(entry: Node, what: string, at: Reader): ZoneSpec {
   }
   if (file === null) throw at.problem(entry, `${what}: file is required`);
   return { file, origin };
+}
+
+/** The mapping entries of `entry` by key, each required key present, no unknown key. */
+function fields(entry: Node, what: string, at: Reader, known: string[], required: string[]): Map<string, Node> {
+  if (!isMap(entry)) throw at.problem(entry, `${what}: expected a mapping with ${known.join(', ')}`);
+  const out = new Map<string, Node>();
+  for (const pair of entry.items) {
+    const keyNode = pair.key as Node;
+    const key = isScalar(keyNode) ? String(keyNode.value) : '?';
+    if (!known.includes(key)) throw at.problem(keyNode, `${what}: unknown key '${key}'${suggest(key, known)} (known: ${known.join(', ')})`);
+    if (isEmpty(pair.value as Node | null)) throw at.problem(keyNode, `${what}.${key}: a value is required`);
+    out.set(key, at.resolve(pair.value as Node));
+  }
+  for (const k of required) if (!out.has(k)) throw at.problem(entry, `${what}: ${k} is required`);
+  return out;
+}
+
+function tsigKeyEntry(entry: Node, what: string, at: Reader): TsigKeySpec {
+  const f = fields(entry, what, at, ['name', 'algorithm', 'secret'], ['name', 'algorithm', 'secret']);
+  return at.check(entry, () =>
+    parseTsigKeySpec(at.string(f.get('name')!, `${what}.name`), at.string(f.get('algorithm')!, `${what}.algorithm`), at.string(f.get('secret')!, `${what}.secret`), what),
+  );
+}
+
+/** `HOST:PORT`, or `{address: HOST:PORT, key: NAME}`. */
+function notifyEntry(entry: Node, what: string, at: Reader): NotifyTarget {
+  if (isScalar(entry)) return { address: at.check(entry, () => parseHostPort(at.string(entry, what), what)), key: null };
+  const f = fields(entry, what, at, ['address', 'key'], ['address']);
+  const address = f.get('address')!;
+  const key = f.get('key');
+  return {
+    address: at.check(address, () => parseHostPort(at.string(address, `${what}.address`), `${what}.address`)),
+    key: key === undefined ? null : at.string(key, `${what}.key`),
+  };
+}
+
+/** `ORIGIN=HOST:PORT[,HOST:PORT]`, or `{origin, primaries: [HOST:PORT…], key}`. */
+function secondaryEntry(entry: Node, what: string, at: Reader): SecondarySpec {
+  if (isScalar(entry)) return at.check(entry, () => parseSecondary(at.string(entry, what), what));
+  const f = fields(entry, what, at, ['origin', 'primaries', 'key'], ['origin', 'primaries']);
+  const origin = f.get('origin')!;
+  const key = f.get('key');
+  return {
+    origin: at.check(origin, () => normalizeOrigin(at.string(origin, `${what}.origin`), `${what}.origin`)),
+    primaries: at.list(f.get('primaries')!, `${what}.primaries`, true).map((p, i) =>
+      at.check(p, () => parseHostPort(at.string(p, `${what}.primaries[${i}]`), `${what}.primaries[${i}]`)),
+    ),
+    key: key === undefined ? null : at.string(key, `${what}.key`),
+  };
 }
 
 /** Typed reads of YAML nodes; each failure is a ConfigError at the node's line (also used by the services file). */

@@ -4,9 +4,10 @@
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { ConfigError } from '../errors.ts';
-import type { Cidr } from './cidr.ts';
+import { parseCidr, type Cidr } from './cidr.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS } from '../zone/signatures.ts';
+import { TSIG_ALGORITHMS } from '../transfer/tsig.ts';
 
 export interface ListenAddress {
   /** An IP literal, without brackets for IPv6. */
@@ -47,6 +48,27 @@ export interface ChaosSettings {
   versionBind: string | null;
 }
 
+/** A TSIG key (config file `tsig-keys`): name, algorithm (hmac-sha256, hmac-sha512, hmac-sha1, …), base64 secret. */
+export interface TsigKeySpec {
+  name: string;
+  algorithm: string;
+  secret: string;
+}
+
+/** Where NOTIFY goes after a zone's serial changes, signed with `key` if given. */
+export interface NotifyTarget {
+  address: ListenAddress;
+  key: string | null;
+}
+
+/** A zone we are secondary for: transferred from the first of `primaries` that answers. */
+export interface SecondarySpec {
+  origin: string;
+  primaries: ListenAddress[];
+  /** TSIG key name for SOA queries, transfers and the NOTIFYs we accept. */
+  key: string | null;
+}
+
 export interface ServeOptions {
   zones: ZoneSpec[];
   zoneDirs: string[];
@@ -76,6 +98,11 @@ export interface ServeOptions {
   group: string | null;
   /** The control API's bearer token file; null: no token (allowed only with --http on loopback). */
   apiTokenFile: string | null;
+  /** Who may transfer our zones without a TSIG key (empty: nobody). */
+  allowTransfer: Cidr[];
+  tsigKeys: TsigKeySpec[];
+  notify: NotifyTarget[];
+  secondaries: SecondarySpec[];
 }
 
 /**
@@ -111,6 +138,10 @@ export interface ServeSettings {
   user?: string;
   group?: string;
   apiTokenFile?: string;
+  allowTransfer?: Cidr[];
+  tsigKeys?: TsigKeySpec[];
+  notify?: NotifyTarget[];
+  secondaries?: SecondarySpec[];
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -207,13 +238,18 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const tinydns = s.tinydns ?? [];
   const services = s.services ?? [];
   const registries = s.registries ?? [];
+  const secondaries = s.secondaries ?? [];
   // The control API's zones live in the state directory: with it, zones can come from the API alone.
-  const given = [zones.length, zoneDirs.length, tinydns.length, services.length, registries.length, s.stateDir === undefined ? 0 : 1];
+  const given = [zones.length, zoneDirs.length, tinydns.length, services.length, registries.length, secondaries.length, s.stateDir === undefined ? 0 : 1];
   if (given.every((n) => n === 0)) {
     throw new ConfigError(
-      'serve: nothing to serve; give --zone FILE, --zone-dir DIR, --tinydns FILE, --services FILE or --registry FILE or --state-dir DIR for control-API zones (or zones / zone-dir / tinydns / services / registry / state-dir in the config file)',
+      'serve: nothing to serve; give --zone FILE, --zone-dir DIR, --tinydns FILE, --services FILE, --registry FILE, --secondary ORIGIN=HOST:PORT or --state-dir DIR for control-API zones (or zones / zone-dir / tinydns / services / registry / secondary / state-dir in the config file)',
     );
   }
+  const tsigKeys = s.tsigKeys ?? [];
+  const notify = s.notify ?? [];
+  checkKeys(tsigKeys, [...notify.map((n) => n.key), ...secondaries.map((z) => z.key)]);
+  checkSecondaries(secondaries);
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
   if (listen.length === 0) throw new ConfigError('listen: at least one address is needed');
   checkDistinct(listen, flags.listen !== undefined ? '--listen' : 'listen');
@@ -251,6 +287,10 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     user: s.user ?? null,
     group: s.group ?? null,
     apiTokenFile: checkApiToken(s.apiTokenFile ?? null, s.http ?? null),
+    allowTransfer: s.allowTransfer ?? [],
+    tsigKeys,
+    notify,
+    secondaries,
   };
 }
 
@@ -272,6 +312,63 @@ function checkApiToken(file: string | null, http: ListenAddress | null): string 
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase();
   return /^127\./.test(h) || h === '::1' || /^::ffff:127\./.test(h) || /^(0{1,4}:){7}0{0,3}1$/.test(h);
+}
+
+/** Key names unique, algorithms known, secrets base64; every key referenced is defined. */
+function checkKeys(keys: TsigKeySpec[], referenced: Array<string | null>): void {
+  const names = new Set<string>();
+  for (const k of keys) {
+    const name = k.name.toLowerCase().replace(/\.$/, '');
+    if (names.has(name)) throw new ConfigError(`tsig-keys: key '${k.name}' defined twice`);
+    names.add(name);
+  }
+  for (const r of referenced) {
+    if (r !== null && !names.has(r.toLowerCase().replace(/\.$/, ''))) {
+      throw new ConfigError(`TSIG key '${r}' is used but not defined under tsig-keys`);
+    }
+  }
+}
+
+function checkSecondaries(list: SecondarySpec[]): void {
+  const seen = new Set<string>();
+  for (const z of list) {
+    if (seen.has(z.origin)) throw new ConfigError(`secondary: zone ${z.origin} given twice`);
+    seen.add(z.origin);
+  }
+}
+
+/** `NAME:ALGORITHM:SECRET`-free form for config entries: validates one key spec. */
+export function parseTsigKeySpec(name: string, algorithm: string, secret: string, what: string): TsigKeySpec {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9.])?$/.test(name)) throw new ConfigError(`${what}.name: '${name}' is not a valid key name`);
+  const alg = algorithm.toLowerCase();
+  if (!Object.hasOwn(TSIG_ALGORITHMS, alg)) {
+    throw new ConfigError(`${what}.algorithm: '${algorithm}' is not one of ${Object.keys(TSIG_ALGORITHMS).join(', ')}`);
+  }
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(secret) || Buffer.from(secret, 'base64').length === 0) {
+    throw new ConfigError(`${what}.secret: not a base64 secret`);
+  }
+  return { name, algorithm: alg, secret };
+}
+
+/** `--allow-transfer CIDR`. */
+export function parseAllowTransfer(text: string, what = '--allow-transfer'): Cidr {
+  return parseCidr(text, what);
+}
+
+/** `ORIGIN=HOST:PORT[,HOST:PORT…]` (--secondary). */
+export function parseSecondary(text: string, what = '--secondary', key: string | null = null): SecondarySpec {
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1) throw new ConfigError(`${what}: expected ORIGIN=HOST:PORT, got '${text}'`);
+  const originText = text.slice(0, eq);
+  const primaries = text.slice(eq + 1).split(',').map((p) => parseHostPort(p.trim(), what));
+  return { origin: normalizeOrigin(originText, what), primaries, key };
+}
+
+/** Lowercase with the trailing dot, as zones are keyed everywhere. */
+export function normalizeOrigin(text: string, what: string): string {
+  if (!/^([A-Za-z0-9_*-]+(\.[A-Za-z0-9_*-]+)*\.?|\.)$/.test(text)) throw new ConfigError(`${what}: '${text}' is not a zone name`);
+  const t = text.toLowerCase();
+  return t.endsWith('.') ? t : `${t}.`;
 }
 
 export function formatAddress(a: { host: string; port: number }): string {

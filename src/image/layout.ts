@@ -126,6 +126,11 @@ export const IMAGE_SIGNED = 1;
 export const IMAGE_NSEC3 = 2;
 /** Answers shaped as tinydns shapes them: DS at the apex is the zone's own, not its parent's. */
 export const IMAGE_TINYDNS = 4;
+/**
+ * Set on a copy of the image of a secondary zone whose SOA expire time passed without a
+ * successful refresh: workers answer SERVFAIL for it (RFC 1035 §4.3.5 "no longer authoritative").
+ */
+export const IMAGE_EXPIRED = 8;
 
 export const N_NAME = 0;
 export const N_NAMELEN = 1;

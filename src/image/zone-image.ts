@@ -3,7 +3,7 @@
 
 import {
   H_APEX, H_APEX_LEN, H_FLAGS, H_HASH, H_HASH_MASK, H_LOCATION, H_MAGIC, H_NODES, H_NODE_COUNT, H_SERIAL,
-  H_VERSION, IMAGE_MAGIC, IMAGE_TINYDNS, IMAGE_VERSION, NODE_WORDS, N_HASH, N_NAME, N_NAMELEN,
+  H_VERSION, IMAGE_MAGIC, IMAGE_EXPIRED, IMAGE_TINYDNS, IMAGE_VERSION, NODE_WORDS, N_HASH, N_NAME, N_NAMELEN,
 } from './layout.ts';
 
 export class ZoneImage {
@@ -14,6 +14,8 @@ export class ZoneImage {
   readonly apexOffset: number;
   readonly apexLength: number;
   readonly serial: number;
+  /** An expired secondary zone: answered SERVFAIL (layout.ts IMAGE_EXPIRED). */
+  readonly expired: boolean;
   private readonly hashWord: number;
   private readonly mask: number;
   /** Word index of node 0's record. */
@@ -38,6 +40,7 @@ export class ZoneImage {
     this.apexOffset = h[H_APEX];
     this.apexLength = h[H_APEX_LEN];
     this.serial = h[H_SERIAL];
+    this.expired = (h[H_FLAGS] & IMAGE_EXPIRED) !== 0;
     this.hashWord = h[H_HASH] >>> 2;
     this.mask = h[H_HASH_MASK];
     this.nodesWord = h[H_NODES] >>> 2;
@@ -86,4 +89,12 @@ export class ZoneImage {
     for (let i = 0; i < length; i++) if (bytes[off + i] !== name[start + i]) return false;
     return true;
   }
+}
+
+/** A copy of `image` flagged expired (the original stays untouched: workers may still read it). */
+export function expiredCopy(image: SharedArrayBuffer): SharedArrayBuffer {
+  const copy = new SharedArrayBuffer(image.byteLength);
+  new Uint8Array(copy).set(new Uint8Array(image));
+  new Uint32Array(copy)[H_FLAGS] |= IMAGE_EXPIRED;
+  return copy;
 }

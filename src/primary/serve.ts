@@ -17,6 +17,7 @@ import { dropAndLog, resolveIdentity } from './privileges.ts';
 import { installTestHooks } from './test-hooks.ts';
 import { WorkerPool } from './workers.ts';
 import { ZoneRegistry } from './zone-registry.ts';
+import { createTransfers } from '../transfer/transfers.ts';
 import type { ZoneSource } from './zone-source.ts';
 
 /** Resolves with the process exit code once the server has stopped. */
@@ -43,6 +44,8 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   const metrics = createMetrics(registry, counters);
   // Zone files are read and compiled in build threads: this thread keeps answering while they work.
   const builds = new BuildPool();
+  // Before the sources: the IXFR journal and NOTIFY see the first publication too.
+  const transfers = createTransfers(options, publisher, metrics.registry, log);
   const httpRoutes: HttpRoute[] = [];
   const sources = createSources({
     options,
@@ -54,11 +57,13 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     builds,
     onPublished: () => (health.zones = publisher.zoneCount),
     httpRoutes,
+    transfers,
   });
   await Promise.all(sources.map((s) => s.start()));
   const stopReloadSignal = onReloadSignal(sources, log);
   const closeSources = async (): Promise<void> => {
     await Promise.all(sources.map((s) => s.close()));
+    transfers.close();
   };
   if (publisher.zoneCount === 0) {
     log.warn({ event: 'no_zone', code: 'PGN_ERR_NO_ZONE' }, 'no zone loaded: answering REFUSED, /healthz is 503');
@@ -79,12 +84,13 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     count: options.workers,
     counters,
     listen: options.listen,
-    engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos },
+    engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos, handoff: true },
     tcp: options.tcp,
     log,
     currentZones: () => publisher.current(),
     // Response rate limiting: one table for every worker, next to the counters.
     rrl: options.rrl.rate > 0 ? { table: allocateRrlTable(), settings: options.rrl } : undefined,
+    onHandoff: (message, thread, reply) => transfers.service.handle(message, thread, reply),
   });
   publisher.attach(pool);
   try {

@@ -33,7 +33,14 @@ export interface PoolOptions {
   script?: URL;
   /** Response rate limiting, its table shared by every worker; absent: off. */
   rrl?: { table: SharedArrayBuffer; settings: RrlSettings };
+  /**
+   * Handed-off queries and their flow control (`handoff`, `handoff-more`, `handoff-cancel`),
+   * with the way back to the worker that sent them (src/transfer answers them).
+   */
+  onHandoff?: (message: HandoffMessage, thread: number, reply: (message: ToWorker) => void) => void;
 }
+
+export type HandoffMessage = Extract<FromWorker, { type: 'handoff' | 'handoff-more' | 'handoff-cancel' }>;
 
 interface Slot {
   index: number;
@@ -181,6 +188,12 @@ export class WorkerPool {
             );
             break;
           case 'stopped':
+            break;
+          case 'handoff':
+          case 'handoff-more':
+          case 'handoff-cancel':
+            // threadId, not the slot: a restarted worker numbers its requests from 1 again.
+            this.options.onHandoff?.(message, worker.threadId, (m) => worker.postMessage(m));
             break;
         }
       });

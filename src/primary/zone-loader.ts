@@ -7,6 +7,7 @@ import { PeregrineError } from '../errors.ts';
 import type { Zone } from '../zone/model.ts';
 import { nameToText } from '../zone/name.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS, signatureStatus, type DenialKind } from '../zone/signatures.ts';
+import { encodeTransfer, transferRecords } from '../transfer/zone-records.ts';
 import { originFromFileName, parseOrigin, readZone } from './zone-reader.ts';
 
 /** The signature status of a loaded zone, reduced to what is kept while it serves. */
@@ -35,6 +36,11 @@ export interface LoadedZone {
   variants?: SharedArrayBuffer[];
   loadedAt: Date;
   signatures: SignatureSummary;
+  /**
+   * The records in transfer form (src/transfer/zone-records.ts documents the layout), for
+   * AXFR/IXFR and the secondary's state file; absent only in hand-built test zones.
+   */
+  transfer?: SharedArrayBuffer;
 }
 
 export type LoadResult =
@@ -82,6 +88,7 @@ export function loadZoneModel(zone: Zone, file: string, options: LoadOptions = {
       serial: compiled.serial,
       records: compiled.records,
       image: compiled.image,
+      transfer: encodeTransfer(transferRecords(zone)),
       loadedAt: now,
       signatures: {
         // What the image serves decides "signed"; the rest describes the records behind it.

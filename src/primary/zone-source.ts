@@ -11,6 +11,7 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Publisher } from './publisher.ts';
 import type { ZoneRegistry } from './zone-registry.ts';
+import type { Transfers } from '../transfer/transfers.ts';
 
 export interface ZoneSource {
   /** For logs: `zone-files`, `tinydns`, … */
@@ -41,4 +42,6 @@ export interface SourceContext {
   onPublished: () => void;
   /** Routes a source serves on the HTTP endpoint (the control API); push to it in createSources. */
   httpRoutes: HttpRoute[];
+  /** Keys, transfer metrics and the NOTIFY hook (secondary zones); absent in tests that need none. */
+  transfers?: Transfers;
 }

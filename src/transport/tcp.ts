@@ -1,7 +1,7 @@
 // DNS over TCP for one worker: a reusePort listener, RFC 7766 framing, answers written in query order.
 
 import net from 'node:net';
-import type { AnswerEngine } from '../answer/answer.ts';
+import { ANSWER_HANDOFF, type AnswerEngine } from '../answer/answer.ts';
 import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
 import {
   DROP_ENGINE_ERROR,
@@ -16,6 +16,7 @@ import {
   TRANSPORT_TCP,
 } from '../worker/counters.ts';
 import { TcpFrameDecoder } from './tcp-framing.ts';
+import type { Handoff, HandoffReply } from './handoff.ts';
 
 /** What a transport needs from the engine: the answer, then its rcode and qtype for the counters. */
 export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'lastDropReason' | 'client'>;
@@ -33,6 +34,8 @@ export interface TcpListener {
 export interface TcpHooks {
   onEngineError?: (err: unknown) => void;
   onServerError?: (err: Error) => void;
+  /** Takes the queries the engine hands off (ANSWER_HANDOFF); without it they are dropped. */
+  onHandoff?: Handoff;
 }
 
 /** Limits of TcpOptions left out take these (the documented defaults of `serve`). */
@@ -141,7 +144,13 @@ class Connection {
   private readonly maxQueries: number;
   private answered = 0;
   private readonly lifetime: NodeJS.Timeout | null;
-  private readonly onMessage = (query: Uint8Array): void => this.answer(query);
+  /** A handed-off query is being answered: later queries wait here, in order. */
+  private handingOff = false;
+  private waiting: Uint8Array[] = [];
+  private readonly onMessage = (query: Uint8Array): void => {
+    if (this.handingOff) this.waiting.push(new Uint8Array(query)); // a copy: the decoder reuses its buffer
+    else this.answer(query);
+  };
 
   constructor(
     socket: net.Socket,
@@ -178,7 +187,7 @@ class Connection {
       // Resets from clients are routine; Node destroys the socket right after.
     });
     socket.on('drain', () => {
-      if (!this.closing) socket.resume();
+      if (!this.closing && !this.handingOff) socket.resume();
     });
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
   }
@@ -229,6 +238,10 @@ class Connection {
       this.shutdown();
       return;
     }
+    if (len === ANSWER_HANDOFF && this.hooks.onHandoff !== undefined) {
+      this.handOff(query);
+      return;
+    }
     if (len <= 0) {
       counters.droppedByEngine(this.engine.lastDropReason);
       return;
@@ -248,6 +261,59 @@ class Connection {
       counters.dropped(DROP_TCP_MAX_QUERIES);
       this.shutdown();
     }
+  }
+
+  /** Stop reading until the primary's answer (one or many messages) is written, then go on. */
+  private handOff(query: Uint8Array): void {
+    this.handingOff = true;
+    this.socket.pause();
+    const socket = this.socket;
+    const qtype = this.engine.lastQtype;
+    const reply: HandoffReply = {
+      write: (messages) => {
+        if (socket.destroyed) return false;
+        let ok = true;
+        for (const m of messages) {
+          const frame = Buffer.allocUnsafe(2 + m.length);
+          frame[0] = m.length >> 8;
+          frame[1] = m.length & 0xff;
+          frame.set(m, 2);
+          this.counters.answered(TRANSPORT_TCP, qtype, m.length >= 4 ? m[3] & 0x0f : 0, m.length);
+          ok = socket.write(frame);
+        }
+        return ok;
+      },
+      whenWritable: (cb) => {
+        if (socket.destroyed || !socket.writableNeedDrain) return void queueMicrotask(cb);
+        const done = (): void => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          cb();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      },
+      end: () => {
+        this.handingOff = false;
+        if (socket.destroyed) return;
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (let i = 0; i < waiting.length; i++) {
+          this.answer(waiting[i]);
+          if (this.handingOff) {
+            // Another handed-off query: the rest waits for it.
+            this.waiting = waiting.slice(i + 1).concat(this.waiting);
+            return;
+          }
+        }
+        if (!this.closing && !socket.writableNeedDrain) socket.resume();
+      },
+      get closed() {
+        return socket.destroyed;
+      },
+    };
+    // A copy (not Buffer#slice, a view): the decoder reuses its buffer.
+    this.hooks.onHandoff!(new Uint8Array(query), this.remote, true, reply);
   }
 }
 

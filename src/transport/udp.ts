@@ -3,7 +3,8 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { isIP } from 'node:net';
-import type { AnswerEngine } from '../answer/answer.ts';
+import { ANSWER_HANDOFF, type AnswerEngine } from '../answer/answer.ts';
+import type { Handoff } from './handoff.ts';
 import type { ListenAddress } from '../config/serve-options.ts';
 import {
   DROP_ENGINE_ERROR,
@@ -28,6 +29,8 @@ export interface UdpListener {
 export interface UdpHooks {
   onEngineError?: (err: unknown) => void;
   onSocketError?: (err: Error) => void;
+  /** Takes the queries the engine hands off (ANSWER_HANDOFF); without it they are dropped. */
+  onHandoff?: Handoff;
 }
 
 /**
@@ -66,6 +69,10 @@ export function listenUdp(
       hooks.onEngineError?.(err);
       return;
     }
+    if (len === ANSWER_HANDOFF && hooks.onHandoff !== undefined) {
+      handOff(socket, msg, rinfo, hooks.onHandoff, counters, engine.lastQtype);
+      return;
+    }
     if (len <= 0) {
       counters.droppedByEngine(engine.lastDropReason);
       return;
@@ -97,6 +104,34 @@ export function listenUdp(
       });
     });
     socket.bind({ address: address.host, port: address.port, exclusive: true });
+  });
+}
+
+/** A handed-off datagram: its answer (one message) goes back to the sender when the primary has it. */
+function handOff(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, handoff: Handoff, counters: SlotCounters, qtype: number): void {
+  const port = rinfo.port;
+  const address = rinfo.address;
+  let closed = false;
+  handoff(new Uint8Array(msg), address, false, {
+    write(messages) {
+      for (const m of messages) {
+        if (closed) break;
+        counters.answered(TRANSPORT_UDP, qtype, m.length >= 4 ? m[3] & 0x0f : 0, m.length);
+        try {
+          socket.send(m, port, address);
+        } catch {
+          closed = true; // the socket closed meanwhile
+        }
+      }
+      return true;
+    },
+    whenWritable: (cb) => queueMicrotask(cb),
+    end() {
+      closed = true;
+    },
+    get closed() {
+      return closed;
+    },
   });
 }
 

@@ -6,6 +6,7 @@ import { formatAddress } from '../config/serve-options.ts';
 import { listenTcp, type TcpListener } from '../transport/tcp.ts';
 import { ResponseRateLimiter } from '../transport/rrl.ts';
 import { listenUdp, type UdpListener } from '../transport/udp.ts';
+import type { HandoffReply } from '../transport/handoff.ts';
 import { SlotCounters } from './counters.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 
@@ -47,8 +48,47 @@ function reportSocketError(err: Error): void {
   send({ type: 'error', code: 'PGN_ERR_SOCKET', message: err.message, fatal: false });
 }
 
+// Handed-off queries waiting for the primary's answer, by request id.
+const handoffs = new Map<number, HandoffReply>();
+let nextHandoff = 1;
+
+function handOff(query: Uint8Array, client: string, tcp: boolean, reply: HandoffReply): void {
+  const id = nextHandoff++;
+  handoffs.set(id, reply);
+  send({ type: 'handoff', id, query, client, tcp });
+}
+
+function handoffReply(id: number, messages: Uint8Array[], done: boolean): void {
+  const reply = handoffs.get(id);
+  if (reply === undefined) return;
+  if (reply.closed) {
+    handoffs.delete(id);
+    if (!done) send({ type: 'handoff-cancel', id });
+    return;
+  }
+  const more = reply.write(messages);
+  if (done) {
+    handoffs.delete(id);
+    reply.end();
+    return;
+  }
+  const next = (): void => {
+    if (reply.closed) {
+      handoffs.delete(id);
+      send({ type: 'handoff-cancel', id });
+    } else {
+      send({ type: 'handoff-more', id });
+    }
+  };
+  if (more) next();
+  else reply.whenWritable(next);
+}
+
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
+    case 'handoff-reply':
+      handoffReply(message.id, message.messages, message.done);
+      break;
     case 'zones':
       // Messages run between I/O callbacks, so no packet ever sees half of each generation.
       engine.setZones(message.images);
@@ -71,6 +111,7 @@ async function start(): Promise<void> {
       const u = await listenUdp(address, engine, init.engine.maxUdpPayload, {
         onEngineError: reportEngineError,
         onSocketError: reportSocketError,
+        onHandoff: handOff,
       }, counters, rrl);
       // A `stop` that arrived while we were binding has already closed the earlier listeners.
       if (stopping) return void (await u.close());
@@ -78,6 +119,7 @@ async function start(): Promise<void> {
       const t = await listenTcp(address, engine, init.tcp, {
         onEngineError: reportEngineError,
         onServerError: reportSocketError,
+        onHandoff: handOff,
       }, counters);
       if (stopping) return void (await t.close());
       tcp.push(t);

@@ -29,7 +29,12 @@ export type ToWorker =
   /** The health check now fails; keep answering until `stop`. */
   | { type: 'drain' }
   /** Close every socket (TCP answers already written are flushed), reply `stopped`, exit. */
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /**
+   * Messages answering handed-off request `id`; `done` ends it. Otherwise the worker asks for
+   * the next batch (`handoff-more`) once the client has read this one (flow control for AXFR).
+   */
+  | { type: 'handoff-reply'; id: number; messages: Uint8Array[]; done: boolean };
 
 /** worker → primary. */
 export type FromWorker =
@@ -38,4 +43,10 @@ export type FromWorker =
   | { type: 'ack'; generation: number }
   /** Logged by the primary (workers never write logs themselves). `fatal` precedes an exit. */
   | { type: 'error'; code: string; message: string; fatal: boolean }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  /** A query the engine hands off (transfers, NOTIFY, TSIG): the primary answers with `handoff-reply`. */
+  | { type: 'handoff'; id: number; query: Uint8Array; client: string; tcp: boolean }
+  /** The client read the last batch of `id`: send the next. */
+  | { type: 'handoff-more'; id: number }
+  /** The client of `id` went away: stop producing its answer. */
+  | { type: 'handoff-cancel'; id: number };

@@ -58,6 +58,13 @@ describe('config file', () => {
       rrlSlip: 2,
       rrlWhitelist: [{ family: 4, bytes: [127, 0, 0, 0], bits: 8, text: '127.0.0.0/8' }],
       apiTokenFile: path.join(examples, 'api-token.example'),
+      allowTransfer: [{ family: 4, bytes: [127, 0, 0, 0], bits: 8, text: '127.0.0.0/8' }],
+      tsigKeys: [{ name: 'transfer-key', algorithm: 'hmac-sha256', secret: 'cGVyZWdyaW5lIGV4YW1wbGUga2V5LCBub3QgYSBzZWNyZXQ=' }],
+      notify: [
+        { address: { host: '127.0.0.1', port: 5399, family: 4 }, key: null },
+        { address: { host: '127.0.0.1', port: 5398, family: 4 }, key: 'transfer-key' },
+      ],
+      secondaries: [{ origin: 'secondary.example.', primaries: [{ host: '127.0.0.1', port: 5397, family: 4 }], key: 'transfer-key' }],
     });
     // The example documents every key there is: user and group commented out (they need root).
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);

@@ -32,6 +32,8 @@ export interface KnotOptions {
   extraSections?: string[];
   /** Extra raw lines of the default template (4-space indented by the caller), e.g. `global-module`. */
   extraTemplate?: string[];
+  /** Zone transfers with Peregrine (transfer-*.test.ts); replaces transferKey's ACL. */
+  transfer?: KnotTransfer;
   /** Keep the temp dir after stop() (debugging). */
   keepDir?: boolean;
   /** Readiness timeout. */
@@ -42,6 +44,47 @@ export interface TsigKey {
   name: string;
   /** hmac-sha256 secret, base64. */
   secret: string;
+}
+
+/** A TSIG key with its algorithm (hmac-sha256, hmac-sha512, hmac-sha1, …). */
+export interface AlgorithmKey extends TsigKey {
+  algorithm: string;
+}
+
+/**
+ * knotd as a secondary of a primary on 127.0.0.1:`primaryPort` (its zones' files are not read;
+ * NOTIFY accepted from 127.0.0.1), or as a primary that keeps a journal of the differences
+ * between zone file versions (IXFR), lets 127.0.0.1 transfer and NOTIFYs 127.0.0.1:`notifyPort`.
+ * With `key`, transfers and NOTIFY in both directions must be signed with it.
+ */
+export interface KnotTransfer {
+  primaryPort?: number;
+  notifyPort?: number;
+  key?: AlgorithmKey;
+}
+
+function transferLines(t: KnotTransfer): { top: string[]; template: string[]; zone: string[] } {
+  const q = (s: string) => JSON.stringify(s);
+  const secondary = t.primaryPort !== undefined;
+  const port = secondary ? t.primaryPort : t.notifyPort;
+  const top = [
+    ...(t.key ? ['key:', `  - id: ${q(t.key.name)}`, `    algorithm: ${t.key.algorithm}`, `    secret: ${q(t.key.secret)}`, ''] : []),
+    'remote:',
+    '  - id: peer',
+    `    address: 127.0.0.1@${port}`,
+    ...(t.key ? [`    key: ${q(t.key.name)}`] : []),
+    '',
+    'acl:',
+    '  - id: peer-acl',
+    '    address: 127.0.0.1',
+    ...(t.key ? [`    key: ${q(t.key.name)}`] : []),
+    `    action: ${secondary ? 'notify' : 'transfer'}`,
+    '',
+  ];
+  // A primary keeps the differences between the zone file versions it loads (IXFR out).
+  const template = secondary ? [] : ['    journal-content: changes', '    zonefile-load: difference'];
+  const zone = secondary ? ['    master: peer', '    acl: peer-acl'] : ['    notify: peer', '    acl: peer-acl'];
+  return { top, template, zone };
 }
 
 /** Key used by the suite to read zones back from knotd with AXFR (test-only secret). */
@@ -64,6 +107,7 @@ function yamlQuote(s: string): string {
 }
 
 export function knotConfig(dir: string, port: number, opts: KnotOptions): string {
+  const xfr = opts.transfer ? transferLines(opts.transfer) : null;
   const lines = [
     'server:',
     `    rundir: ${yamlQuote(dir)}`,
@@ -86,7 +130,8 @@ export function knotConfig(dir: string, port: number, opts: KnotOptions): string
     '  - target: stderr',
     '    any: info',
     '',
-    ...(opts.transferKey
+    ...(xfr?.top ?? []),
+    ...(opts.transferKey && !xfr
       ? [
           'key:',
           `  - id: ${yamlQuote(opts.transferKey.name)}`,
@@ -109,17 +154,18 @@ export function knotConfig(dir: string, port: number, opts: KnotOptions): string
     '  - id: default',
     `    storage: ${yamlQuote(dir)}`,
     '    zonefile-sync: -1',
-    '    zonefile-load: whole',
-    '    journal-content: none',
+    ...(xfr !== null && xfr.template.length > 0 ? xfr.template : ['    zonefile-load: whole', '    journal-content: none']),
     '    semantic-checks: on',
-    ...(opts.transferKey ? ['    acl: interop-transfer'] : []),
+    ...(opts.transferKey && !xfr ? ['    acl: interop-transfer'] : []),
     ...(opts.extraTemplate ?? []),
     '',
     'zone:',
   ];
   for (const z of opts.zones) {
     lines.push(`  - domain: ${yamlQuote(absolute(z.origin))}`);
-    lines.push(`    file: ${yamlQuote(path.resolve(z.file))}`);
+    // A secondary's zone lives in its storage (the temp dir); knotd never reads the given file.
+    if (opts.transfer?.primaryPort === undefined) lines.push(`    file: ${yamlQuote(path.resolve(z.file))}`);
+    lines.push(...(xfr?.zone ?? []));
   }
   return lines.join('\n') + '\n';
 }

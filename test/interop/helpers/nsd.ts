@@ -6,10 +6,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.ts';
 import { absolute, spawnServer, zonesReady, type ServerHandle } from './process.ts';
-import { TEST_IDENTITY, TEST_VERSION, type ZoneFile } from './knotd.ts';
+import { TEST_IDENTITY, TEST_VERSION, type AlgorithmKey, type ZoneFile } from './knotd.ts';
 
 export interface NsdOptions {
   zones: ZoneFile[];
+  /**
+   * NSD as a secondary of a primary on 127.0.0.1:`primaryPort` (zones transferred, their
+   * files ignored; NOTIFY accepted from 127.0.0.1), signed with `key` if given.
+   */
+  secondaryOf?: { primaryPort: number; key?: AlgorithmKey };
   port?: number;
   keepDir?: boolean;
   timeoutMs?: number;
@@ -51,8 +56,21 @@ export async function startNsd(opts: NsdOptions): Promise<ServerHandle & { dir: 
     'remote-control:',
     '    control-enable: no',
   ];
+  const sec = opts.secondaryOf;
+  if (sec?.key) lines.push('key:', `    name: ${q(sec.key.name)}`, `    algorithm: ${sec.key.algorithm}`, `    secret: ${q(sec.key.secret)}`);
   for (const z of opts.zones) {
-    lines.push('zone:', `    name: ${q(absolute(z.origin))}`, `    zonefile: ${q(path.resolve(z.file))}`);
+    if (sec === undefined) {
+      lines.push('zone:', `    name: ${q(absolute(z.origin))}`, `    zonefile: ${q(path.resolve(z.file))}`);
+      continue;
+    }
+    const key = sec.key?.name ?? 'NOKEY';
+    lines.push(
+      'zone:',
+      `    name: ${q(absolute(z.origin))}`,
+      `    zonefile: ${q(path.join(dir, `${absolute(z.origin)}zone`))}`,
+      `    request-xfr: 127.0.0.1@${sec.primaryPort} ${key}`,
+      `    allow-notify: 127.0.0.1 ${key}`,
+    );
   }
   const conf = path.join(dir, 'nsd.conf');
   await writeFile(conf, lines.join('\n') + '\n');

@@ -1,0 +1,66 @@
+// Everything zone transfers need on the primary, built once by serve: keys, the ACL, the IXFR
+// journal, NOTIFY out, the service answering handed-off queries, and their metrics.
+
+import type { Registry } from 'prom-client';
+import type { ServeOptions } from '../config/serve-options.ts';
+import type { Logger } from '../primary/log.ts';
+import type { Publisher } from '../primary/publisher.ts';
+import { Journal } from './journal.ts';
+import { createTransferMetrics, type TransferMetrics } from './metrics.ts';
+import { NotifySender } from './notify-out.ts';
+import { TransferService } from './service.ts';
+import { Keyring, makeKey } from './tsig.ts';
+
+export interface Transfers {
+  keyring: Keyring;
+  journal: Journal;
+  metrics: TransferMetrics;
+  service: TransferService;
+  notifier: NotifySender;
+  close(): void;
+}
+
+export function createTransfers(options: ServeOptions, publisher: Publisher, registry: Registry, log: Logger): Transfers {
+  const keyring = new Keyring(options.tsigKeys.map((k) => makeKey(k.name, k.algorithm, k.secret)));
+  const metrics = createTransferMetrics(registry);
+  const journal = new Journal();
+  const service = new TransferService({
+    publisher,
+    keyring,
+    allowTransfer: options.allowTransfer,
+    journal,
+    metrics,
+    log,
+    engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos },
+  });
+  const notifier = new NotifySender({
+    targets: options.notify.map((t) => ({ address: t.address, key: t.key === null ? null : keyring.byName(t.key)! })),
+    metrics,
+    log,
+  });
+  // Only worth the diff when someone can transfer from us.
+  const journaling = options.allowTransfer.length > 0 || keyring.size > 0;
+  publisher.onPublished((changed, removed) => {
+    if (journaling) {
+      for (const origin of removed) journal.forget(origin);
+      for (const zone of changed) {
+        const entry = journal.record(zone.origin, zone.transfer);
+        if (entry !== null) {
+          log.debug({ event: 'journal', zone: zone.origin, from: entry.from, to: entry.to, deleted: entry.deleted.length, added: entry.added.length }, 'IXFR journal entry');
+        }
+      }
+    }
+    notifier.published(changed, removed);
+  });
+  return {
+    keyring,
+    journal,
+    metrics,
+    service,
+    notifier,
+    close() {
+      notifier.close();
+      service.close();
+    },
+  };
+}
