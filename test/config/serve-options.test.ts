@@ -113,7 +113,7 @@ describe('serveOptions', () => {
     expect(o.services).toEqual(['a.yaml', 'b.yaml']);
     expect(o.registries).toEqual([]);
     expect(serveOptions({ registry: ['r.json'] }).registries).toEqual(['r.json']);
-    expect(() => serveOptions({})).toThrow(/--services FILE or --registry FILE/);
+    expect(() => serveOptions({})).toThrow(/--services FILE, --registry FILE/);
     const { parseConfig } = await import('../../src/config/config-file.ts');
     expect(parseConfig('services: s.yaml\nregistry: [r1.json, r2.json]\n', '/etc/peregrine/p.yaml')).toEqual({
       services: ['/etc/peregrine/s.yaml'],

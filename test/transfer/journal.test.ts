@@ -79,6 +79,6 @@ describe('transfer ACL', () => {
     expect(allowed(acl, '198.51.100.8')).toBe(false);
     expect(allowed([], '127.0.0.1')).toBe(false);
     expect(() => parseCidr('10.0.0.0/33')).toThrow(/prefix/);
-    expect(() => parseCidr('example.com/8')).toThrow(/not an IP/);
+    expect(() => parseCidr('example.com/8')).toThrow(/not an address/);
   });
 });
