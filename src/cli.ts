@@ -11,6 +11,7 @@ import {
   DEFAULT_TCP_MAX_CONNECTIONS,
   parseHostPort,
   parseInteger,
+  parseIoMode,
   parseSeconds,
   parseZoneSpec,
   resolveServeOptions,
@@ -49,7 +50,7 @@ const USAGE = `usage:
                   [--drain SECONDS] [--max-udp-size N] [--identity STR]
                   [--version-string STR] [--no-chaos]
                   [--tcp-idle-timeout SECONDS] [--tcp-max-connections N]
-                  [--expiry-warning DURATION] [--state-dir DIR]
+                  [--expiry-warning DURATION] [--state-dir DIR] [--io dgram|mmsg]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine --version
 
@@ -64,6 +65,8 @@ check and serve warn of RRSIGs expired or expiring within --expiry-warning (defa
 A zone's origin is ORIGIN if given, else the file's $ORIGIN, else its file name without .zone.
 IPv6 listen addresses are written in brackets: [::1]:8053.
 --state-dir DIR keeps what must survive a restart (API zones, transferred zones); default: nothing kept.
+--io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
+  uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
 `;
 
 const SERVE_ARGS = {
@@ -81,6 +84,7 @@ const SERVE_ARGS = {
   'tcp-max-connections': { type: 'string' },
   'expiry-warning': { type: 'string' },
   'state-dir': { type: 'string' },
+  io: { type: 'string' },
   config: { type: 'string' },
   // In the command-line contract, not built yet: accepted by the parser so the error says so.
   tinydns: { type: 'string', multiple: true },
@@ -244,5 +248,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     tcpMaxConnections: given(values['tcp-max-connections'], (t) => parseInteger(t, '--tcp-max-connections', 1, 1_000_000)),
     expiryWarningSeconds: given(values['expiry-warning'], (t) => parseDuration(t, '--expiry-warning')),
     stateDir: values['state-dir'],
+    io: given(values.io, (t) => parseIoMode(t, '--io')),
   };
 }

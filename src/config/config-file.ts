@@ -6,7 +6,7 @@ import path from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigError, ConfigFileError } from '../errors.ts';
 import { parseDuration } from './duration.ts';
-import { parseHostPort, type ServeSettings, type ZoneSpec } from './serve-options.ts';
+import { parseHostPort, parseIoMode, type ServeSettings, type ZoneSpec } from './serve-options.ts';
 
 /**
  * The keys, as in the example (`examples/peregrine.yaml`). Each is named as its command-line flag,
@@ -30,6 +30,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   'tcp-max-connections': (v, at) => ({ tcpMaxConnections: at.integer(v, 'tcp-max-connections', 1, 1_000_000) }),
   'expiry-warning': (v, at) => ({ expiryWarningSeconds: at.duration(v, 'expiry-warning') }),
   'state-dir': (v, at) => ({ stateDir: at.path(v, 'state-dir') }),
+  io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

@@ -31,6 +31,10 @@ export interface ChaosSettings {
   versionBind: string | null;
 }
 
+/** How workers move UDP datagrams: `mmsg` batches (native addon), `dgram` Node's sockets. */
+export type IoMode = 'dgram' | 'mmsg';
+export const IO_MODES: readonly IoMode[] = ['dgram', 'mmsg'];
+
 export interface ServeOptions {
   zones: ZoneSpec[];
   zoneDirs: string[];
@@ -48,6 +52,8 @@ export interface ServeOptions {
    * serials of generated zones); null: nothing is kept.
    */
   stateDir: string | null;
+  /** UDP I/O; `auto` (nothing said): mmsg where the addon loads, else dgram (logged once). */
+  io: IoMode | 'auto';
 }
 
 /**
@@ -70,6 +76,7 @@ export interface ServeSettings {
   tcpMaxConnections?: number;
   expiryWarningSeconds?: number;
   stateDir?: string;
+  io?: IoMode;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -119,6 +126,12 @@ export function parseZoneSpec(text: string): ZoneSpec {
   const file = text.slice(eq + 1);
   if (origin === '' || file === '') throw new ConfigError(`--zone: expected ORIGIN=FILE, got '${text}'`);
   return { file, origin };
+}
+
+/** `dgram` or `mmsg`. */
+export function parseIoMode(text: string, what: string): IoMode {
+  if ((IO_MODES as readonly string[]).includes(text)) return text as IoMode;
+  throw new ConfigError(`${what}: expected ${IO_MODES.join(' or ')}, got '${text}'`);
 }
 
 export function parseInteger(text: string, what: string, min: number, max: number): number {
@@ -187,6 +200,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     },
     expiryWarningSeconds: s.expiryWarningSeconds ?? DEFAULT_EXPIRY_WARNING_SECONDS,
     stateDir: s.stateDir ?? null,
+    io: s.io ?? 'auto',
   };
 }
 

@@ -131,7 +131,7 @@ function trafficMetrics(registry: Registry, counters: SharedArrayBuffer): void {
     name: 'peregrine_dropped_total',
     help:
       'Queries or connections dropped without an answer: malformed (not worth an answer), send_queue_full (UDP), ' +
-      'engine_error (a bug), tcp_limit (connection over the cap), tcp_bad_frame (connection closed on a bad length).',
+      'engine_error (a bug), tcp_limit (connection over the cap), tcp_bad_frame (connection closed on a bad length), send_error (UDP answer the kernel refused to send; also counted as a query).',
     labelNames: ['reason'],
     registers: [registry],
     collect() {

@@ -7,6 +7,7 @@ import { allocateCounters } from '../worker/counters.ts';
 import { BuildPool } from './build-pool.ts';
 import { onStopSignal } from './drain.ts';
 import { Health } from './health.ts';
+import { resolveIoMode } from './io-mode.ts';
 import { startHttp, type HttpEndpoint } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -30,6 +31,8 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     `peregrine ${VERSION} starting`,
   );
 
+  const io = resolveIoMode(options.io, log);
+  if (io === null) return 1;
   const health = new Health();
   const publisher = new Publisher();
   const registry = new ZoneRegistry();
@@ -76,6 +79,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     tcp: options.tcp,
     log,
     currentZones: () => publisher.current(),
+    io,
   });
   publisher.attach(pool);
   try {

@@ -2,7 +2,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { AnswerOptions } from '../answer/answer.ts';
-import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
+import type { IoMode, ListenAddress, TcpOptions } from '../config/serve-options.ts';
 import { allocateCounters, counterSlots } from '../worker/counters.ts';
 import type { FromWorker, ToWorker, WorkerInit, ZoneSet } from '../worker/protocol.ts';
 import { countRestart } from './counters.ts';
@@ -31,6 +31,8 @@ export interface PoolOptions {
   counters?: SharedArrayBuffer;
   /** The worker thread's module; tests substitute one that misbehaves on cue. */
   script?: URL;
+  /** UDP I/O of every worker (default dgram). */
+  io?: IoMode;
 }
 
 interface Slot {
@@ -149,6 +151,7 @@ export class WorkerPool {
       tcp: this.options.tcp,
       zones,
       counters: this.counters,
+      io: this.options.io,
     };
     const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: init, name: `peregrine-worker-${slot.index}` });
     slot.worker = worker;

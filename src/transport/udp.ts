@@ -3,19 +3,12 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { isIP } from 'node:net';
-import type { AnswerEngine } from '../answer/answer.ts';
 import type { ListenAddress } from '../config/serve-options.ts';
-import {
-  DROP_ENGINE_ERROR,
-  DROP_MALFORMED,
-  DROP_SEND_QUEUE_FULL,
-  SlotCounters,
-  TRANSPORT_UDP,
-} from '../worker/counters.ts';
+import { DROP_SEND_QUEUE_FULL, SlotCounters } from '../worker/counters.ts';
 import { UdpSendBuffers } from './udp-buffers.ts';
+import { udpStep, type Answerer } from './udp-step.ts';
 
-/** What a transport needs from the engine: the answer, then its rcode and qtype for the counters. */
-export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'client'>;
+export type { Answerer } from './udp-step.ts';
 
 export interface UdpListener {
   readonly address: ListenAddress;
@@ -47,27 +40,17 @@ export function listenUdp(
     lookup: syncLookup as unknown as dgram.SocketOptions['lookup'],
   });
   const buffers = new UdpSendBuffers(maxUdpPayload);
+  const step = udpStep(engine, counters, hooks.onEngineError);
 
   socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
-    counters.received();
     if (!buffers.begin(socket.getSendQueueCount())) {
+      counters.received();
       counters.dropped(DROP_SEND_QUEUE_FULL);
       return;
     }
-    let len: number;
     engine.client.setText(rinfo.address);
-    try {
-      len = engine.answer(msg, msg.length, buffers.work, false);
-    } catch (err) {
-      counters.dropped(DROP_ENGINE_ERROR);
-      hooks.onEngineError?.(err);
-      return;
-    }
-    if (len <= 0) {
-      counters.dropped(DROP_MALFORMED);
-      return;
-    }
-    counters.answered(TRANSPORT_UDP, engine.lastQtype, engine.lastRcode, len);
+    const len = step(msg, msg.length, buffers.work);
+    if (len === 0) return;
     buffers.place(len);
     // No callback: it would cost a nextTick per packet, and the queue length tells us enough.
     socket.send(buffers.buffer, buffers.offset, len, rinfo.port, rinfo.address);

@@ -20,6 +20,7 @@
  *   kTcpConnectionsField gauge: TCP connections open now (reset to 0 by a starting worker)
  *   kWorkerQueriesField  messages received (UDP datagrams, TCP frames), answered or not:
  *                        the slot's queries plus its malformed/send_queue_full/engine_error drops
+ *                        (send_error drops are answers already counted as queries)
  *   kRestartsField       times the primary restarted this slot's worker (the only cell the
  *                        primary writes; the worker never touches it)
  *
@@ -59,7 +60,8 @@ export const DROP_SEND_QUEUE_FULL = 1; // UDP: the socket's send queue was full,
 export const DROP_ENGINE_ERROR = 2; // the engine threw (a bug); TCP also closes that connection
 export const DROP_TCP_LIMIT = 3; // a TCP connection refused at the per-worker connection cap
 export const DROP_TCP_BAD_FRAME = 4; // a TCP connection closed on a length prefix below 12
-export const DROP_REASON_NAMES: readonly string[] = ['malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame'];
+export const DROP_SEND_ERROR = 5; // UDP (--io mmsg): the answer was counted but the kernel refused to send it
+export const DROP_REASON_NAMES: readonly string[] = ['malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame', 'send_error'];
 export const DROP_REASONS = DROP_REASON_NAMES.length;
 
 export const QUERY_CELLS = TRANSPORTS * QTYPE_BUCKETS * RCODE_BUCKETS;

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AnswerEngine } from '../answer/answer.ts';
 import { formatAddress } from '../config/serve-options.ts';
 import { listenTcp, type TcpListener } from '../transport/tcp.ts';
+import { listenMmsg } from '../transport/mmsg.ts';
 import { listenUdp, type UdpListener } from '../transport/udp.ts';
 import { SlotCounters } from './counters.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
@@ -20,6 +21,7 @@ const counters = new SlotCounters(init.counters, init.index);
 counters.started();
 
 const udp: UdpListener[] = [];
+const listenUdpIo = init.io === 'mmsg' ? listenMmsg : listenUdp;
 const tcp: TcpListener[] = [];
 let stopping = false;
 
@@ -63,7 +65,7 @@ port.on('message', (message: ToWorker) => {
 async function start(): Promise<void> {
   for (const address of init.listen) {
     try {
-      const u = await listenUdp(address, engine, init.engine.maxUdpPayload, {
+      const u = await listenUdpIo(address, engine, init.engine.maxUdpPayload, {
         onEngineError: reportEngineError,
         onSocketError: reportSocketError,
       }, counters);

@@ -1,7 +1,7 @@
 // Messages between the primary and its worker threads (the whole protocol, both directions).
 
 import type { AnswerOptions } from '../answer/answer.ts';
-import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
+import type { IoMode, ListenAddress, TcpOptions } from '../config/serve-options.ts';
 
 /** One generation of served zones: every image the workers answer from, published together. */
 export interface ZoneSet {
@@ -18,6 +18,8 @@ export interface WorkerInit {
   zones: ZoneSet;
   /** The pool's counters buffer; this worker writes slot `index` only (layout: counters.ts). */
   counters: SharedArrayBuffer;
+  /** UDP I/O, already resolved by the primary (it checked that the mmsg addon loads). */
+  io?: IoMode;
 }
 
 /** primary → worker. */

@@ -47,6 +47,7 @@ describe('config file', () => {
       tcpMaxConnections: 1024,
       expiryWarningSeconds: 7 * 86400,
       stateDir: '/var/lib/peregrine',
+      io: 'mmsg',
     });
     // The example documents every key there is.
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length);

@@ -77,7 +77,7 @@ describe('counters layout', () => {
   });
 
   it('names every drop reason', () => {
-    expect(DROP_REASON_NAMES).toEqual(['malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame']);
+    expect(DROP_REASON_NAMES).toEqual(['malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame', 'send_error']);
   });
 });
 
