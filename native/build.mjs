@@ -8,7 +8,7 @@
 // there or fails, the C compiler directly (cc -shared): the addon is one C file.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -77,6 +77,8 @@ function lastLines(text, n = 15) {
   return text.split('\n').slice(-n).join('\n');
 }
 
+// A failed build must not leave an older addon behind to be loaded.
+rmSync(ADDON, { force: true });
 if (process.env.PEREGRINE_SKIP_NATIVE === '1') finish(false, null, 'PEREGRINE_SKIP_NATIVE=1');
 if (process.platform !== 'linux') finish(false, null, `recvmmsg/sendmmsg are Linux system calls; this is ${process.platform}`);
 const nodedir = nodeDir();

@@ -89,6 +89,17 @@ function errnoName(negative: number): string {
   return `errno ${errno}`;
 }
 
+/** Batch sizes seen (for tests and benchmarks; the counters are the metrics). */
+export interface MmsgStats {
+  batches: number;
+  datagrams: number;
+  largestBatch: number;
+}
+
+export interface MmsgListener extends UdpListener {
+  readonly stats: MmsgStats;
+}
+
 /**
  * Answers every datagram on `address` in batches; same contract as listenUdp (udp.ts). Throws
  * if the addon is not available: the caller decides on --io before listening.
@@ -99,7 +110,7 @@ export function listenMmsg(
   maxUdpPayload: number,
   hooks: UdpHooks = {},
   counters: SlotCounters = SlotCounters.standalone(),
-): Promise<UdpListener> {
+): Promise<MmsgListener> {
   void maxUdpPayload; // the engine bounds its answers; no send ring is needed here
   const { addon, reason } = loadMmsg();
   if (addon === null) return Promise.reject(new Error(`--io mmsg: ${reason}`));
@@ -116,9 +127,13 @@ export function listenMmsg(
   }
   const step = udpStep(engine, counters, hooks.onEngineError);
   const client = engine.client;
+  const stats: MmsgStats = { batches: 0, datagrams: 0, largestBatch: 0 };
 
   // The whole batch, one call from C: per datagram set the client, then the shared step.
   const onBatch = (count: number): void => {
+    stats.batches++;
+    stats.datagrams += count;
+    if (count > stats.largestBatch) stats.largestBatch = count;
     for (let i = 0; i < count; i++) {
       const a = i * ADDR_BYTES;
       client.setBytes(addrs[a] === 6 ? 6 : 4, addrs, a + 4);
@@ -167,6 +182,7 @@ export function listenMmsg(
     return Promise.resolve({
       address: bound,
       counters,
+      stats,
       close: () => (closed ??= new Promise<void>((done) => addon.close(handle, () => done()))),
     });
   } catch (err) {
