@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
 import {
   describeLogs,
+  IO_MODES,
+  ioLogged,
   freePort,
   healthz,
   query,
@@ -45,7 +47,7 @@ function expectLocalhostA(res: Response, id: number): void {
 }
 
 describe('peregrine serve', () => {
-  it('serves a zone over UDP and TCP, then drains on SIGTERM and exits 0', async () => {
+  it.each(IO_MODES)('serves a zone over UDP and TCP, then drains on SIGTERM and exits 0 (--io %s)', async (io) => {
     const dnsPort = await freePort();
     const httpPort = await freePort();
     const s = serve([
@@ -54,8 +56,10 @@ describe('peregrine serve', () => {
       '--workers', '1',
       '--http', `127.0.0.1:${httpPort}`,
       '--drain', '1',
+      '--io', io,
     ]);
     await waitHealth(s, httpPort, 200);
+    expect(ioLogged(s, io), describeLogs(s)).toBe(true);
     expect(s.logs.find((l) => l.event === 'zone_loaded')).toMatchObject({ zone: 'localhost.', serial: 42, records: 3 });
 
     expectLocalhostA(await udpQuery(dnsPort, query('localhost', 'A', 0x1234)), 0x1234);
@@ -187,6 +191,7 @@ describe('peregrine serve: command line', () => {
     [['--zone', 'x.zone', 'extra'], /unexpected argument/],
     [['--zone', 'x.zone', '--bogus'], /bogus/],
     [['--zone', 'x.zone', '--tinydns', 'data'], /not implemented/],
+    [['--zone', 'x.zone', '--io', 'epoll'], /--io: expected dgram or mmsg, got 'epoll'/],
   ])('rejects %j with exit 2', async (argv, message) => {
     const r = await run(...(argv as string[]));
     expect(r.code).toBe(2);
@@ -196,7 +201,7 @@ describe('peregrine serve: command line', () => {
 });
 
 describe('peregrine serve on IPv6', () => {
-  it('answers on every --listen address, IPv4 and IPv6, over UDP and TCP, with two workers', async () => {
+  it.each(IO_MODES)('answers on every --listen address, IPv4 and IPv6, over UDP and TCP, with two workers (--io %s)', async (io) => {
     const port = await freePort();
     const httpPort = await freePort();
     const s = serve([
@@ -206,8 +211,10 @@ describe('peregrine serve on IPv6', () => {
       '--workers', '2',
       '--http', `127.0.0.1:${httpPort}`,
       '--drain', '0',
+      '--io', io,
     ]);
     await waitHealth(s, httpPort, 200);
+    expect(ioLogged(s, io), describeLogs(s)).toBe(true);
     expectLocalhostA(await udpQuery(port, query('localhost', 'A', 1)), 1);
     expectLocalhostA(await udpQuery(port, query('localhost', 'A', 2), 2000, '::1'), 2);
     expectLocalhostA(await tcpQuery(port, query('localhost', 'A', 3), 2000, '::1'), 3);

@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startServer, waitFor, waitHealth, type Response, type Server } from './serve-harness.ts';
+import { freePort, IO_MODES, ioLogged, startServer, waitFor, waitHealth, type Response, type Server } from './serve-harness.ts';
 
 const running: Server[] = [];
 afterEach(() => {
@@ -125,7 +125,7 @@ function queriesSeries(samples: Map<string, number>): Map<string, number> {
   return out;
 }
 
-describe('peregrine serve: per-query counters', () => {
+describe.each(IO_MODES)('peregrine serve --io %s: per-query counters', (io) => {
   it('counts every query, byte and drop exactly, across two workers that both took flows', async () => {
     const dnsPort = await freePort();
     const httpPort = await freePort();
@@ -135,9 +135,11 @@ describe('peregrine serve: per-query counters', () => {
       '--workers', '2',
       '--http', `127.0.0.1:${httpPort}`,
       '--drain', '0',
+      '--io', io,
     ]);
     running.push(s);
     await waitHealth(s, httpPort, 200);
+    expect(ioLogged(s, io)).toBe(true);
 
     const udp = new Tally();
     const tcp = new Tally();
@@ -193,7 +195,7 @@ describe('peregrine serve: per-query counters', () => {
     expect(tcp.answered).toBe(25);
     const malformed = 3 * 2 + 1;
     expect(samples.get('peregrine_dropped_total{reason="malformed"}')).toBe(malformed);
-    for (const reason of ['send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame']) {
+    for (const reason of ['send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame', 'send_error']) {
       expect([reason, samples.get(`peregrine_dropped_total{reason="${reason}"}`)]).toEqual([reason, 0]);
     }
     expect(samples.get('peregrine_response_bytes_total{transport="udp"}')).toBe(udp.bytes);

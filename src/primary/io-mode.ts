@@ -9,12 +9,12 @@ import type { Logger } from './log.ts';
  * without the addon is an error (null, logged): asking for batches and silently not getting
  * them would hide a broken install.
  */
-export function resolveIoMode(requested: ServeOptions['io'], log: Logger): IoMode | null {
+export function resolveIoMode(requested: ServeOptions['io'], log: Logger, load: typeof loadMmsg = loadMmsg): IoMode | null {
   if (requested === 'dgram') {
     log.info({ event: 'io', io: 'dgram', requested }, 'UDP I/O: dgram (asked for)');
     return 'dgram';
   }
-  const { addon, reason } = loadMmsg();
+  const { addon, reason } = load();
   if (addon !== null) {
     log.info({ event: 'io', io: 'mmsg', requested, batch: addon.MAX_BATCH }, `UDP I/O: mmsg (recvmmsg/sendmmsg, up to ${addon.MAX_BATCH} datagrams per call)`);
     return 'mmsg';

@@ -99,6 +99,7 @@ describe('config file', () => {
       'expiry-warning: soon', //               11
       'identity: ""', //                       12
       'zone-dir: {a: 1}', //                   13
+      'io: uring', //                          14
     ].join('\n');
     expect(problems(text)).toEqual([
       "peregrine.yaml:1: workers: expected a whole number, got 'many'",
@@ -112,6 +113,7 @@ describe('config file', () => {
       "peregrine.yaml:11: expiry-warning: 'soon' is not a duration (seconds, or e.g. 14d, 12h, 1d12h)",
       'peregrine.yaml:12: identity: must not be empty',
       'peregrine.yaml:13: zone-dir: expected a list (or a single value), got a mapping',
+      "peregrine.yaml:14: io: expected dgram or mmsg, got 'uring'",
     ]);
   });
 

@@ -46,6 +46,12 @@ describe('serveOptions', () => {
     expect(o.maxUdpPayload).toBe(1232);
     expect(o.tcp).toEqual({ idleTimeoutMs: 10_000, maxConnections: 1024 });
     expect(o.chaos).toEqual({ idServer: os.hostname(), hostnameBind: os.hostname(), versionBind: `Peregrine ${VERSION}` });
+    expect(o.io).toBe('auto');
+  });
+
+  it('takes --io dgram or mmsg', () => {
+    expect(serveOptions({ zone: ['a.zone'], io: 'dgram' }).io).toBe('dgram');
+    expect(serveOptions({ zone: ['a.zone'], io: 'mmsg' }).io).toBe('mmsg');
   });
 
   it('takes identity and version strings, and --no-chaos turns all of CHAOS off', () => {

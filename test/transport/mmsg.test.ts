@@ -108,7 +108,7 @@ describe('listenMmsg: one batch, packet by packet', () => {
     expect(ids(v4b.replies)).toEqual([8]);
 
     const decoded = new Map([...v4a.replies, ...v4b.replies, ...v6.replies].map((r) => [r.readUInt16BE(0), { raw: r, msg: dnsPacket.decode(r) as dnsPacket.DecodedPacket & { rcode: string } }]));
-    expect(decoded.get(1)!.msg.answers?.map((a) => a.data)).toEqual(['192.0.2.10']);
+    expect(decoded.get(1)!.msg.answers?.map((a) => (a as { data?: unknown }).data)).toEqual(['192.0.2.10']);
     // Over 512 bytes without EDNS: truncated, TC set, no answer records.
     expect(decoded.get(2)!.raw.length).toBeLessThanOrEqual(512);
     expect(decoded.get(2)!.msg.flags! & dnsPacket.TRUNCATED_RESPONSE).toBeTruthy();
@@ -117,7 +117,7 @@ describe('listenMmsg: one batch, packet by packet', () => {
     // The same RRset fits the EDNS client's 1232 bytes: whole, no TC.
     expect(decoded.get(6)!.msg.flags! & dnsPacket.TRUNCATED_RESPONSE).toBeFalsy();
     expect(decoded.get(6)!.msg.answers).toHaveLength(5);
-    expect(decoded.get(8)!.msg.answers?.map((a) => a.data)).toEqual(['192.0.2.10']);
+    expect(decoded.get(8)!.msg.answers?.map((a) => (a as { data?: unknown }).data)).toEqual(['192.0.2.10']);
 
     expect(Object.fromEntries(clientOf)).toEqual({ 1: '127.0.0.1', 2: '127.0.0.1', 4: '127.0.0.1', 5: '::1', 6: '::1', 8: '127.0.0.1' });
     const cells = listener.counters.cells;
