@@ -350,8 +350,8 @@ static int get_buffer(napi_env env, napi_value value, void **data, size_t *lengt
 }
 
 /*
- * open({ family, host, port, batch, stride, in, out, lengths, addrs, onBatch, onSendErrors,
- *        onError }) → handle. Buffers are ArrayBuffers (layout above). Throws an Error whose
+ * open({ family, host, port, batch, stride, rcvbuf, in, out, lengths, addrs, onBatch,
+ *        onSendErrors, onError }) → handle. rcvbuf: SO_RCVBUF bytes wanted (0: the default). Buffers are ArrayBuffers (layout above). Throws an Error whose
  * code is the errno name (EADDRINUSE …) if the socket cannot be bound.
  */
 static napi_value js_open(napi_env env, napi_callback_info info) {
@@ -363,7 +363,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value o = argv[0], v;
-  int32_t family = 0, port = 0, batch = 0, stride = 0;
+  int32_t family = 0, port = 0, batch = 0, stride = 0, rcvbuf = 0;
   CHECK(env, napi_get_named_property(env, o, "family", &v));
   CHECK(env, napi_get_value_int32(env, v, &family));
   CHECK(env, napi_get_named_property(env, o, "port", &v));
@@ -372,6 +372,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_value_int32(env, v, &batch));
   CHECK(env, napi_get_named_property(env, o, "stride", &v));
   CHECK(env, napi_get_value_int32(env, v, &stride));
+  CHECK(env, napi_get_named_property(env, o, "rcvbuf", &v));
+  napi_get_value_int32(env, v, &rcvbuf); /* optional: absent or not a number leaves 0 */
   char host[INET6_ADDRSTRLEN + 16];
   size_t host_len = 0;
   CHECK(env, napi_get_named_property(env, o, "host", &v));
@@ -435,6 +437,12 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     int err = errno;
     close(fd);
     return throw_errno(env, "setsockopt", err, where);
+  }
+  /* A bigger receive queue rides out bursts (the kernel default, ~208 KiB, holds a few hundred
+   * small datagrams). SO_RCVBUFFORCE passes net.core.rmem_max where allowed (root, as NSD
+   * does); otherwise SO_RCVBUF gets what rmem_max allows. Best effort either way. */
+  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   }
   if (bind(fd, (struct sockaddr *)&addr, addr_len) != 0) {
     int err = errno;
