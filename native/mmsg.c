@@ -52,6 +52,13 @@
 
 enum { STATE_OPEN, STATE_CLOSING, STATE_CLOSED };
 
+/* Test hooks, for paths loopback never takes on its own (its sends do not block or fail):
+ * TEST_WOULD_BLOCK sends one datagram per sendmmsg and then acts as if the socket were full
+ * (EAGAIN), so the rest waits for writability; TEST_FAIL_FIRST fails the first datagram of
+ * every batch with EPERM (as a firewall would). */
+#define TEST_WOULD_BLOCK 1
+#define TEST_FAIL_FIRST 2
+
 enum { REF_IN, REF_OUT, REF_LENGTHS, REF_ADDRS, REF_ON_BATCH, REF_ON_SEND_ERRORS, REF_ON_ERROR, REF_SELF, REF_ON_CLOSE, REF_COUNT };
 
 typedef struct mmsg_socket {
@@ -77,6 +84,8 @@ typedef struct mmsg_socket {
   int send_count;
   int send_next;
   int send_failures;
+  /* Test hooks (open's `test` option; 0 in service): see TEST_* below. */
+  int test;
 
   struct mmsghdr rmsgs[MAX_BATCH];
   struct iovec riov[MAX_BATCH];
@@ -274,9 +283,17 @@ static void queue_answers(mmsg_socket *s, int n) {
 /* Send what is pending; 1 when all of it went (or failed for good), 0 when the socket is full. */
 static int flush_sends(mmsg_socket *s) {
   while (s->send_next < s->send_count) {
-    int r = sendmmsg(s->fd, s->smsgs + s->send_next, (unsigned)(s->send_count - s->send_next), MSG_DONTWAIT);
+    unsigned count = (unsigned)(s->send_count - s->send_next);
+    int r;
+    if ((s->test & TEST_FAIL_FIRST) && s->send_next == 0) {
+      r = -1;
+      errno = EPERM;
+    } else {
+      r = sendmmsg(s->fd, s->smsgs + s->send_next, (s->test & TEST_WOULD_BLOCK) ? 1 : count, MSG_DONTWAIT);
+    }
     if (r > 0) {
       s->send_next += r;
+      if ((s->test & TEST_WOULD_BLOCK) && s->send_next < s->send_count) return 0;
       continue;
     }
     int err = r < 0 ? errno : EIO;
@@ -363,7 +380,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value o = argv[0], v;
-  int32_t family = 0, port = 0, batch = 0, stride = 0, rcvbuf = 0;
+  int32_t family = 0, port = 0, batch = 0, stride = 0, rcvbuf = 0, test = 0;
   CHECK(env, napi_get_named_property(env, o, "family", &v));
   CHECK(env, napi_get_value_int32(env, v, &family));
   CHECK(env, napi_get_named_property(env, o, "port", &v));
@@ -374,6 +391,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_value_int32(env, v, &stride));
   CHECK(env, napi_get_named_property(env, o, "rcvbuf", &v));
   napi_get_value_int32(env, v, &rcvbuf); /* optional: absent or not a number leaves 0 */
+  CHECK(env, napi_get_named_property(env, o, "test", &v));
+  napi_get_value_int32(env, v, &test); /* optional, TEST_* flags */
   char host[INET6_ADDRSTRLEN + 16];
   size_t host_len = 0;
   CHECK(env, napi_get_named_property(env, o, "host", &v));
@@ -463,6 +482,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->addrs = data[3];
   s->batch = batch;
   s->stride = (size_t)stride;
+  s->test = test;
 
   uv_loop_t *loop = NULL;
   if (napi_get_uv_event_loop(env, (struct uv_loop_s **)&loop) != napi_ok || uv_poll_init_socket(loop, &s->poll, fd) != 0) {

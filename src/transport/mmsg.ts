@@ -48,6 +48,8 @@ export interface MmsgAddon {
     batch: number;
     stride: number;
     rcvbuf: number;
+    /** Test hooks of native/mmsg.c (TEST_WOULD_BLOCK 1, TEST_FAIL_FIRST 2); 0 in service. */
+    test?: number;
     in: ArrayBuffer;
     out: ArrayBuffer;
     lengths: ArrayBuffer;
@@ -117,6 +119,7 @@ export function listenMmsg(
   maxUdpPayload: number,
   hooks: UdpHooks = {},
   counters: SlotCounters = SlotCounters.standalone(),
+  testHooks: { wouldBlock?: boolean; failFirst?: boolean } = {},
 ): Promise<MmsgListener> {
   void maxUdpPayload; // the engine bounds its answers; no send ring is needed here
   const { addon, reason } = loadMmsg();
@@ -177,6 +180,7 @@ export function listenMmsg(
       batch,
       stride: STRIDE,
       rcvbuf: RCVBUF,
+      test: (testHooks.wouldBlock ? 1 : 0) | (testHooks.failFirst ? 2 : 0),
       in: inBuffer,
       out: outBuffer,
       lengths: lengths.buffer,

@@ -11,11 +11,13 @@ import { listenMmsg, loadMmsg, type MmsgListener } from '../../src/transport/mms
 import {
   DROP_ENGINE_ERROR,
   DROP_MALFORMED,
+  DROP_SEND_ERROR,
   kDroppedField,
   kWorkerQueriesField,
   QTYPE_BUCKET,
   queryCell,
   RCODE_BUCKET,
+  TRANSPORT_TCP,
   TRANSPORT_UDP,
 } from '../../src/worker/counters.ts';
 import { encodeQuery, engineFor } from '../helpers/engine.ts';
@@ -168,6 +170,45 @@ describe('listenMmsg: one batch, packet by packet', () => {
     expect(errors).toHaveLength(1);
     expect(listener.counters.cells[kDroppedField + DROP_ENGINE_ERROR]).toBe(1);
     expect(listener.stats.largestBatch).toBe(3);
+  });
+
+  it('finishes a batch whose sends would block before reading the next one (EAGAIN, test hook)', async () => {
+    const engine = echoEngine();
+    const listener = await listenMmsg({ host: '127.0.0.1', port: 0, family: 4 }, engine, 1232, {}, undefined, { wouldBlock: true });
+    listeners.push(listener);
+    const c = client('udp4');
+    const port = listener.address.port;
+    const first = Array.from({ length: 10 }, (_, i) => fakeQuery(100 + i));
+    const second = Array.from({ length: 10 }, (_, i) => fakeQuery(200 + i));
+    for (const q of first) c.socket.send(q, port, '127.0.0.1');
+    // The second wave lands while the first batch still goes out one datagram per wake-up.
+    setImmediate(() => {
+      for (const q of second) c.socket.send(q, port, '127.0.0.1');
+    });
+    await until(() => c.replies.length === 20, { timeoutMs: 5000 });
+    const byId = new Map(c.replies.map((r) => [r.readUInt16BE(0), r]));
+    for (const q of [...first, ...second]) expect(byId.get(q.readUInt16BE(0))).toEqual(expectedReply(q));
+    expect(listener.stats.datagrams).toBe(20);
+    expect(listener.stats.batches).toBeGreaterThanOrEqual(2);
+    expect(listener.counters.cells[kWorkerQueriesField]).toBe(20);
+  });
+
+  it('counts a send the kernel refuses as a send_error drop and still sends the rest (test hook)', async () => {
+    const engine = echoEngine();
+    const errors: Error[] = [];
+    const listener = await listenMmsg({ host: '127.0.0.1', port: 0, family: 4 }, engine, 1232, { onSocketError: (e) => errors.push(e) }, undefined, { failFirst: true });
+    listeners.push(listener);
+    const c = client('udp4');
+    for (const id of [1, 2, 3, 4, 5]) c.socket.send(fakeQuery(id), listener.address.port, '127.0.0.1');
+    await until(() => c.replies.length === 4 && errors.length === 1, { timeoutMs: 5000 });
+    expect(listener.stats).toEqual({ batches: 1, datagrams: 5, largestBatch: 5 });
+    expect(ids(c.replies)).toEqual([2, 3, 4, 5]);
+    expect(errors[0].message).toMatch(/1 answer\(s\) not sent, EPERM/);
+    const cells = listener.counters.cells;
+    expect(cells[kDroppedField + DROP_SEND_ERROR]).toBe(1);
+    expect(cells[kWorkerQueriesField]).toBe(5);
+    // Answered (and counted) before the kernel refused one: all five are queries.
+    expect(cells.slice(0, queryCell(TRANSPORT_TCP, 0, 0)).reduce((a, b) => a + b, 0)).toBe(5);
   });
 
   it('shares its port with other SO_REUSEPORT sockets (one per worker)', async () => {
