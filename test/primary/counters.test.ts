@@ -97,6 +97,7 @@ describe('/metrics from the counters', () => {
         'peregrine_dropped_total{reason="engine_error"} 1',
         'peregrine_dropped_total{reason="tcp_limit"} 0',
         'peregrine_dropped_total{reason="tcp_bad_frame"} 0',
+        'peregrine_dropped_total{reason="send_error"} 0',
         'peregrine_tcp_connections 2',
         'peregrine_worker_restarts_total 1',
       ].sort(),
