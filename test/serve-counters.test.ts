@@ -203,6 +203,7 @@ describe.each(IO_MODES)('peregrine serve --io %s: per-query counters', (io) => {
     const workerTotal = [0, 1].map((w) => samples.get(`peregrine_worker_queries_total{worker="${w}"}`) ?? 0);
     expect(workerTotal[0] + workerTotal[1]).toBe(udp.answered + tcp.answered + malformed);
     expect(samples.get('peregrine_worker_restarts_total')).toBe(0);
+    expect(samples.get(`peregrine_io_mode{mode="${io}"}`)).toBe(1);
 
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);

@@ -14,6 +14,7 @@ import {
 } from '../worker/counters.ts';
 import { sumCounters } from './counters.ts';
 import type { ZoneRegistry, ZoneStatus } from './zone-registry.ts';
+import { IO_MODES, type IoMode } from '../config/serve-options.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -22,10 +23,22 @@ export interface Metrics {
   text(): Promise<string>;
 }
 
-/** `counters`: the worker pool's counters buffer; without it, only zone and process metrics. */
-export function createMetrics(zones: ZoneRegistry, counters?: SharedArrayBuffer): Metrics {
+/**
+ * `counters`: the worker pool's counters buffer; without it, only zone and process metrics.
+ * `io`: the workers' UDP I/O (--io), shown as peregrine_io_mode.
+ */
+export function createMetrics(zones: ZoneRegistry, counters?: SharedArrayBuffer, io?: IoMode): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (io !== undefined) {
+    const mode = new Gauge({
+      name: 'peregrine_io_mode',
+      help: 'UDP I/O of the workers: 1 for the mode in use (mmsg: batched recvmmsg/sendmmsg; dgram: Node sockets), 0 for the other.',
+      labelNames: ['mode'],
+      registers: [registry],
+    });
+    for (const m of IO_MODES) mode.set({ mode: m }, m === io ? 1 : 0);
+  }
 
   // Each collect() rebuilds its series from the registry, so a zone that goes away leaves no
   // stale series behind. Gauges describe the version served; a zone never loaded has none.

@@ -38,7 +38,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   const registry = new ZoneRegistry();
   // One counters slot per worker, written by the workers, summed by /metrics.
   const counters = allocateCounters(options.workers);
-  const metrics = createMetrics(registry, counters);
+  const metrics = createMetrics(registry, counters, io);
   // Zone files are read and compiled in build threads: this thread keeps answering while they work.
   const builds = new BuildPool();
   const sources = createSources({

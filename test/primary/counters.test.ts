@@ -79,6 +79,14 @@ describe('/metrics from the counters', () => {
     return text.split('\n').filter((l) => l.startsWith('peregrine_'));
   }
 
+  it('shows the UDP I/O mode in use', async () => {
+    const text = await createMetrics(new ZoneRegistry(), allocateCounters(1), 'mmsg').text();
+    expect(text).toMatch(/^peregrine_io_mode\{mode="mmsg"\} 1$/m);
+    expect(text).toMatch(/^peregrine_io_mode\{mode="dgram"\} 0$/m);
+    const dgram = await createMetrics(new ZoneRegistry(), allocateCounters(1), 'dgram').text();
+    expect(dgram).toMatch(/^peregrine_io_mode\{mode="dgram"\} 1$/m);
+  });
+
   it('exposes the sums as labelled series, queries only where non-zero', async () => {
     const buffer = traffic();
     countRestart(buffer, 0);
