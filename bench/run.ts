@@ -3,6 +3,7 @@
 // installs nothing, and says what is missing.
 //
 //   node_modules/.bin/node bench/run.ts [--workers 1] [--seconds 10] [--names 10000]
+//       [--io mmsg|dgram|mmsg,dgram] [--dnsperf-workers 1,2]
 //       [--only dnsperf,do,compile,rss,reload,http,rebuild] [--do] [--big-names 1000000]
 //       [--small-zones 10000]   (rebuild: --only rebuild; not part of the default run)
 //       [--clients 8] [--outstanding 500] [--rss-workers N] [--cpu-prof DIR] [--json] [--no-write]
@@ -29,6 +30,8 @@ type Section = (typeof SECTIONS)[number];
 const { values } = parseArgs({
   options: {
     workers: { type: 'string', default: '1' },
+    io: { type: 'string', default: 'mmsg' },
+    'dnsperf-workers': { type: 'string' },
     seconds: { type: 'string', default: '10' },
     names: { type: 'string', default: '10000' },
     'big-names': { type: 'string', default: '1000000' },
@@ -59,6 +62,17 @@ const smallZones = Number(values['small-zones']);
 const clients = Number(values.clients);
 const outstanding = Number(values.outstanding);
 const cores = availableParallelism();
+// Peregrine's UDP I/O, one row per mode; the first is the one compared with NSD and Knot.
+const ioModes = values.io.split(',');
+for (const io of ioModes) {
+  if (io !== 'mmsg' && io !== 'dgram') {
+    console.error(`--io: '${io}' is neither mmsg nor dgram`);
+    process.exit(2);
+  }
+}
+// dnsperf: W Peregrine workers against W NSD processes and W Knot UDP workers, for each W.
+// Default: 1, and 2 as well where there are 2 cores or more.
+const dnsperfWorkers = (values['dnsperf-workers'] ?? (workers === 1 && cores >= 2 ? '1,2' : String(workers))).split(',').map(Number);
 const rssWorkers = Number(values['rss-workers'] ?? Math.max(2, workers, cores));
 const sections = new Set<Section>();
 if (values.only) {
@@ -74,7 +88,7 @@ if (values.only) {
   if (values.do) sections.add('do');
 }
 if (values.do) sections.add('do');
-for (const [k, v] of Object.entries({ workers, seconds, names, bigNames, smallZones, clients, outstanding, rssWorkers })) {
+for (const [k, v] of Object.entries({ workers, ...Object.fromEntries(dnsperfWorkers.map((w, i) => [`dnsperf-workers[${i}]`, w])), seconds, names, bigNames, smallZones, clients, outstanding, rssWorkers })) {
   if (!Number.isInteger(v) || v < 1) {
     console.error(`--${k}: a positive integer is needed`);
     process.exit(2);
@@ -229,25 +243,42 @@ const zoneFile = path.join(work, 'bench.zone');
 
 async function sectionDnsperf(): Promise<void> {
   progress(`zone of ${names} names, queries`);
+  const all: Record<string, unknown>[] = [];
+  for (const w of dnsperfWorkers) all.push(await dnsperfWith(w));
+  results.dnsperf = all;
+}
+
+/** Peregrine (one per --io mode), NSD and Knot, each with `w` workers, A B C A B C. */
+async function dnsperfWith(w: number): Promise<Record<string, unknown>> {
   const started: Running[] = [];
   try {
-    const p = await startPeregrine({ origin: ORIGIN, file: zoneFile, workers, nodeArgs: peregrineNodeArgs() });
-    started.push(p);
-    sharedPeregrine = p;
-    const nsd = await startNsd({ origin: ORIGIN, file: zoneFile, workers });
+    const servers: { label: string; running: Running }[] = [];
+    for (const io of ioModes) {
+      const p = await startPeregrine({ origin: ORIGIN, file: zoneFile, workers: w, nodeArgs: peregrineNodeArgs(), io });
+      started.push(p);
+      if (sharedPeregrine === null) sharedPeregrine = p;
+      servers.push({ label: ioModes.length > 1 ? `peregrine --io ${io}` : 'peregrine', running: p });
+    }
+    const nsd = await startNsd({ origin: ORIGIN, file: zoneFile, workers: w });
     started.push(nsd);
-    const knot = await startKnotd({ origin: ORIGIN, file: zoneFile, workers });
+    const knot = await startKnotd({ origin: ORIGIN, file: zoneFile, workers: w });
     started.push(knot);
-    const runs = await interleave(
-      [{ label: 'peregrine', running: p }, { label: 'nsd', running: nsd }, { label: 'knotd', running: knot }],
-      queryFile,
-    );
-    const rows = [summarize('peregrine', p.settings, runs.get('peregrine')!), summarize('nsd', nsd.settings, runs.get('nsd')!), summarize('knotd', knot.settings, runs.get('knotd')!)];
-    const ratios = { peregrineOverNsd: round(rows[0].qps / rows[1].qps, 2), peregrineOverKnot: round(rows[0].qps / rows[2].qps, 2) };
-    results.dnsperf = { names, workers, seconds, clients, outstanding, mix: MIX, rows, ratios, peregrineStartMs: Math.round(p.startMs) };
-    log(`\n## dnsperf: ${fmt(names)} names, mix ${MIX.existing * 100}/${MIX.nxdomain * 100}/${MIX.wildcard * 100}/${MIX.referral * 100} (existing/NXDOMAIN/wildcard/referral), ${workers} worker(s) each, ${seconds} s per run, A B C A B C, -c ${clients} -q ${outstanding}, ${cores} cores\n`);
+    servers.push({ label: 'nsd', running: nsd }, { label: 'knotd', running: knot });
+    const runs = await interleave(servers, queryFile);
+    const rows = servers.map((s) => summarize(s.label, s.running.settings, runs.get(s.label)!));
+    const [first] = rows;
+    const nsdRow = rows.find((r) => r.name === 'nsd')!;
+    const knotRow = rows.find((r) => r.name === 'knotd')!;
+    const ratios: Record<string, number> = {
+      peregrineOverNsd: round(first.qps / nsdRow.qps, 2),
+      peregrineOverKnot: round(first.qps / knotRow.qps, 2),
+    };
+    if (ioModes.length > 1) ratios[`${ioModes[0]}Over${ioModes[1][0].toUpperCase()}${ioModes[1].slice(1)}`] = round(rows[0].qps / rows[1].qps, 2);
+    const startMs = Math.round((started[0] as PeregrineRunning).startMs);
+    log(`\n## dnsperf: ${fmt(names)} names, mix ${MIX.existing * 100}/${MIX.nxdomain * 100}/${MIX.wildcard * 100}/${MIX.referral * 100} (existing/NXDOMAIN/wildcard/referral), ${w} worker(s)/process(es) each, Peregrine --io ${ioModes.join(' and ')}, ${seconds} s per run, A B C A B C, -c ${clients} -q ${outstanding}, ${cores} cores\n`);
     log(table(rows));
-    log(`\nPeregrine/NSD ${ratios.peregrineOverNsd}×   Peregrine/Knot ${ratios.peregrineOverKnot}×   (Peregrine start to first answer: ${Math.round(p.startMs)} ms)`);
+    log(`\nPeregrine/NSD ${ratios.peregrineOverNsd}×   Peregrine/Knot ${ratios.peregrineOverKnot}×${ioModes.length > 1 ? `   ${ioModes[0]}/${ioModes[1]} ${round(rows[0].qps / rows[1].qps, 2)}×` : ''}   (Peregrine start to first answer: ${startMs} ms)`);
+    return { names, workers: w, io: ioModes, seconds, clients, outstanding, mix: MIX, rows, ratios, peregrineStartMs: startMs };
   } finally {
     for (const s of started) if (s !== sharedPeregrine) await s.stop();
   }
@@ -260,7 +291,7 @@ async function sectionDo(): Promise<void> {
   const signMs = performance.now() - t0;
   const started: Running[] = [];
   try {
-    const p = await startPeregrine({ origin: ORIGIN, file: signed.file, workers, nodeArgs: peregrineNodeArgs() });
+    const p = await startPeregrine({ origin: ORIGIN, file: signed.file, workers, nodeArgs: peregrineNodeArgs(), io: ioModes[0] });
     started.push(p);
     const knot = await startKnotd({ origin: ORIGIN, file: signed.file, workers });
     started.push(knot);
@@ -448,7 +479,7 @@ const report = {
     knotd: onPath('knotd') ? version('knotd', ['-V']) : null,
     nsd: onPath('nsd') ? version('nsd', ['-v']) : null,
   },
-  options: { workers, seconds, names, bigNames, smallZones, clients, outstanding, rssWorkers, sections: [...sections] },
+  options: { workers, io: ioModes, dnsperfWorkers, seconds, names, bigNames, smallZones, clients, outstanding, rssWorkers, sections: [...sections] },
   elapsedSeconds: round((performance.now() - t0) / 1000),
   failed,
   ...results,

@@ -18,6 +18,7 @@ import {
   parseHostPort,
   parseInteger,
   parseSecondary,
+  parseIoMode,
   parseSeconds,
   parseZoneSpec,
   resolveServeOptions,
@@ -67,6 +68,7 @@ const USAGE = `usage:
                   [--api-token-file FILE]
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
+                  [--io dgram|mmsg]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
   peregrine --version
@@ -98,6 +100,8 @@ Control API on --http (PUT/DELETE /zones/NAME, GET/PUT/DELETE /zones/NAME/record
 Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (default: nobody;
   TSIG keys from the config file's tsig-keys also allow); --notify HOST:PORT sends NOTIFY there after
   every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
+--io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
+  uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
 `;
 
 const SERVE_ARGS = {
@@ -130,6 +134,7 @@ const SERVE_ARGS = {
   'allow-transfer': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
+  io: { type: 'string' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -325,5 +330,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     allowTransfer: values['allow-transfer']?.map((t) => parseAllowTransfer(t)),
     notify: values.notify?.map((t) => ({ address: parseHostPort(t, '--notify'), key: null })),
     secondaries: values.secondary?.map((t) => parseSecondary(t)),
+    io: given(values.io, (t) => parseIoMode(t, '--io')),
   };
 }

@@ -6,7 +6,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
-import { describeLogs, freePort, healthz, query, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth, type Response, type Server } from './serve-harness.ts';
+import {
+  describeLogs,
+  IO_MODES,
+  ioLogged,
+  freePort,
+  healthz,
+  query,
+  startServer,
+  stopServers,
+  tcpQuery,
+  udpQuery,
+  waitFor,
+  waitHealth,
+  type Response,
+  type Server,
+} from './serve-harness.ts';
 
 afterEach(stopServers);
 
@@ -29,7 +44,7 @@ function expectLocalhostA(res: Response, id: number): void {
 }
 
 describe('peregrine serve', () => {
-  it('serves a zone over UDP and TCP, then drains on SIGTERM and exits 0', async () => {
+  it.each(IO_MODES)('serves a zone over UDP and TCP, then drains on SIGTERM and exits 0 (--io %s)', async (io) => {
     const dnsPort = await freePort();
     const httpPort = await freePort();
     const s = serve([
@@ -38,8 +53,10 @@ describe('peregrine serve', () => {
       '--workers', '1',
       '--http', `127.0.0.1:${httpPort}`,
       '--drain', '1',
+      '--io', io,
     ]);
     await waitHealth(s, httpPort, 200);
+    expect(ioLogged(s, io), describeLogs(s)).toBe(true);
     expect(s.logs.find((l) => l.event === 'zone_loaded')).toMatchObject({ zone: 'localhost.', serial: 42, records: 3 });
 
     expectLocalhostA(await udpQuery(dnsPort, query('localhost', 'A', 0x1234)), 0x1234);
@@ -175,6 +192,7 @@ describe('peregrine serve: command line', () => {
     [['--zone', '=x.zone'], /ORIGIN=FILE/],
     [['--zone', 'x.zone', 'extra'], /unexpected argument/],
     [['--zone', 'x.zone', '--bogus'], /bogus/],
+    [['--zone', 'x.zone', '--io', 'epoll'], /--io: expected dgram or mmsg, got 'epoll'/],
   ])('rejects %j with exit 2', async (argv, message) => {
     const r = await run(...(argv as string[]));
     expect(r.code).toBe(2);
@@ -184,7 +202,7 @@ describe('peregrine serve: command line', () => {
 });
 
 describe('peregrine serve on IPv6', () => {
-  it('answers on every --listen address, IPv4 and IPv6, over UDP and TCP, with two workers', async () => {
+  it.each(IO_MODES)('answers on every --listen address, IPv4 and IPv6, over UDP and TCP, with two workers (--io %s)', async (io) => {
     const port = await freePort();
     const httpPort = await freePort();
     const s = serve([
@@ -194,8 +212,10 @@ describe('peregrine serve on IPv6', () => {
       '--workers', '2',
       '--http', `127.0.0.1:${httpPort}`,
       '--drain', '0',
+      '--io', io,
     ]);
     await waitHealth(s, httpPort, 200);
+    expect(ioLogged(s, io), describeLogs(s)).toBe(true);
     expectLocalhostA(await udpQuery(port, query('localhost', 'A', 1)), 1);
     expectLocalhostA(await udpQuery(port, query('localhost', 'A', 2), 2000, '::1'), 2);
     expectLocalhostA(await tcpQuery(port, query('localhost', 'A', 3), 2000, '::1'), 3);

@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startServer, stopServers, waitFor, waitHealth, type Response } from './serve-harness.ts';
+import { freePort, IO_MODES, ioLogged, startServer, stopServers, waitFor, waitHealth, type Response } from './serve-harness.ts';
 
 afterEach(stopServers);
 
@@ -122,7 +122,7 @@ function queriesSeries(samples: Map<string, number>): Map<string, number> {
   return out;
 }
 
-describe('peregrine serve: per-query counters', () => {
+describe.each(IO_MODES)('peregrine serve --io %s: per-query counters', (io) => {
   it('counts every query, byte and drop exactly, across two workers that both took flows', async () => {
     const dnsPort = await freePort();
     const httpPort = await freePort();
@@ -132,8 +132,10 @@ describe('peregrine serve: per-query counters', () => {
       '--workers', '2',
       '--http', `127.0.0.1:${httpPort}`,
       '--drain', '0',
+      '--io', io,
     ]);
     await waitHealth(s, httpPort, 200);
+    expect(ioLogged(s, io)).toBe(true);
 
     const udp = new Tally();
     const tcp = new Tally();
@@ -191,7 +193,7 @@ describe('peregrine serve: per-query counters', () => {
     // By reason: 3 too short for a header; 3 responses over UDP and 1 over TCP.
     expect(samples.get('peregrine_dropped_total{reason="short_header"}')).toBe(3);
     expect(samples.get('peregrine_dropped_total{reason="response"}')).toBe(4);
-    for (const reason of ['malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame', 'qdcount', 'bad_question', 'rrl']) {
+    for (const reason of ['malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame', 'qdcount', 'bad_question', 'rrl', 'send_error', 'handoff_busy']) {
       expect([reason, samples.get(`peregrine_dropped_total{reason="${reason}"}`)]).toEqual([reason, 0]);
     }
     expect(samples.get('peregrine_response_bytes_total{transport="udp"}')).toBe(udp.bytes);
@@ -199,6 +201,7 @@ describe('peregrine serve: per-query counters', () => {
     const workerTotal = [0, 1].map((w) => samples.get(`peregrine_worker_queries_total{worker="${w}"}`) ?? 0);
     expect(workerTotal[0] + workerTotal[1]).toBe(udp.answered + tcp.answered + malformed);
     expect(samples.get('peregrine_worker_restarts_total')).toBe(0);
+    expect(samples.get(`peregrine_io_mode{mode="${io}"}`)).toBe(1);
 
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);

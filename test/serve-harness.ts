@@ -9,6 +9,18 @@ import { until } from './helpers/until.ts';
 
 export const BIN = path.resolve('bin/peregrine.js');
 
+/**
+ * The UDP I/O modes a serve test runs in (`--io`). mmsg needs the native addon (npm ci builds
+ * it): with `--io mmsg` and no addon the server exits 1, so such a test fails, never skips.
+ */
+export const IO_MODES = ['dgram', 'mmsg'] as const;
+export type IoModeName = (typeof IO_MODES)[number];
+
+/** The `io` log line says the server uses `mode` (not a fallback). */
+export function ioLogged(server: Server, mode: IoModeName): boolean {
+  return server.logs.some((l) => l.event === 'io' && l.io === mode);
+}
+
 /** A port free for both TCP and UDP on 127.0.0.1 (as far as anyone can tell before using it). */
 export async function freePort(): Promise<number> {
   for (;;) {

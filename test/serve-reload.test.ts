@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { query, udpQuery, waitFor } from './serve-harness.ts';
+import { IO_MODES, ioLogged, query, udpQuery, waitFor } from './serve-harness.ts';
 import {
   metricsText, replaceAtomically, serial, servedWithin, SERVED_WITHIN_MS, start, stopAll, zoneText,
 } from './reload-harness.ts';
@@ -110,13 +110,14 @@ describe('peregrine serve: zone reloads', () => {
   });
 });
 
-describe('peregrine serve: a worker crash', () => {
+describe.each(IO_MODES)('peregrine serve --io %s: a worker crash', (io) => {
   it('replaces the crashed worker while the others keep serving (PEREGRINE_TEST_HOOKS=1, SIGUSR2)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'peregrine-crash-'));
     const file = path.join(dir, 'crash.test.zone');
     writeFileSync(file, zoneText('crash.test.', 9));
-    const { s, dnsPort, httpPort } = await start(['--zone', file, '--workers', '3'], { PEREGRINE_TEST_HOOKS: '1' });
+    const { s, dnsPort, httpPort } = await start(['--zone', file, '--workers', '3', '--io', io], { PEREGRINE_TEST_HOOKS: '1' });
     expect(s.logs.find((l) => l.event === 'test_hooks')).toBeDefined();
+    expect(ioLogged(s, io)).toBe(true);
 
     s.child.kill('SIGUSR2');
     await waitFor(() => s.logs.some((l) => l.event === 'worker_exit'), 'worker 0 to exit', 3000);

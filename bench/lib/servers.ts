@@ -115,6 +115,8 @@ export interface PeregrineStart extends StartOptions {
   /** Extra Node flags (e.g. --cpu-prof) placed before the script. */
   nodeArgs?: string[];
   cwd?: string;
+  /** `--io` (UDP I/O); omitted: the server's default. */
+  io?: string;
 }
 
 export async function startPeregrine(o: PeregrineStart): Promise<PeregrineRunning> {
@@ -126,6 +128,7 @@ export async function startPeregrine(o: PeregrineStart): Promise<PeregrineRunnin
     '--zone', `${o.origin}=${path.resolve(o.file)}`,
     '--listen', `127.0.0.1:${port}`, '--http', `127.0.0.1:${httpPort}`,
     '--workers', String(o.workers), '--drain', '0', '--max-udp-size', '1232',
+    ...(o.io === undefined ? [] : ['--io', o.io]),
   ];
   const t0 = performance.now();
   const proc = spawnServer(process.execPath, args, { cwd: o.cwd ?? ROOT });
@@ -138,7 +141,7 @@ export async function startPeregrine(o: PeregrineStart): Promise<PeregrineRunnin
   const startMs = performance.now() - t0;
   return {
     name: 'peregrine', port, httpPort, pid: proc.child.pid!, proc, startMs,
-    settings: [`--workers ${o.workers}`, '--max-udp-size 1232', '--drain 0'],
+    settings: [`--workers ${o.workers}`, '--max-udp-size 1232', '--drain 0', ...(o.io === undefined ? [] : [`--io ${o.io}`])],
     stop: () => proc.stop(),
   };
 }

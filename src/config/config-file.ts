@@ -8,7 +8,7 @@ import { ConfigError, ConfigFileError } from '../errors.ts';
 import { parseCidr } from './cidr.ts';
 import { parseDuration } from './duration.ts';
 import {
-  normalizeOrigin, parseAllowTransfer, parseHostPort, parseSecondary, parseTsigKeySpec,
+  normalizeOrigin, parseAllowTransfer, parseHostPort, parseIoMode, parseSecondary, parseTsigKeySpec,
   type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
 } from './serve-options.ts';
 
@@ -55,6 +55,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   'tsig-keys': (v, at) => ({ tsigKeys: at.list(v, 'tsig-keys', false).map((k, i) => tsigKeyEntry(k, `tsig-keys[${i}]`, at)) }),
   notify: (v, at) => ({ notify: at.list(v, 'notify', true).map((n, i) => notifyEntry(n, `notify[${i}]`, at)) }),
   secondary: (v, at) => ({ secondaries: at.list(v, 'secondary', true).map((z, i) => secondaryEntry(z, `secondary[${i}]`, at)) }),
+  io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

@@ -68,6 +68,9 @@ export interface SecondarySpec {
   /** TSIG key name for SOA queries, transfers and the NOTIFYs we accept. */
   key: string | null;
 }
+/** How workers move UDP datagrams: `mmsg` batches (native addon), `dgram` Node's sockets. */
+export type IoMode = 'dgram' | 'mmsg';
+export const IO_MODES: readonly IoMode[] = ['dgram', 'mmsg'];
 
 export interface ServeOptions {
   zones: ZoneSpec[];
@@ -103,6 +106,8 @@ export interface ServeOptions {
   tsigKeys: TsigKeySpec[];
   notify: NotifyTarget[];
   secondaries: SecondarySpec[];
+  /** UDP I/O; `auto` (nothing said): mmsg where the addon loads, else dgram (logged once). */
+  io: IoMode | 'auto';
 }
 
 /**
@@ -142,6 +147,7 @@ export interface ServeSettings {
   tsigKeys?: TsigKeySpec[];
   notify?: NotifyTarget[];
   secondaries?: SecondarySpec[];
+  io?: IoMode;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -196,6 +202,12 @@ export function parseZoneSpec(text: string): ZoneSpec {
   const file = text.slice(eq + 1);
   if (origin === '' || file === '') throw new ConfigError(`--zone: expected ORIGIN=FILE, got '${text}'`);
   return { file, origin };
+}
+
+/** `dgram` or `mmsg`. */
+export function parseIoMode(text: string, what: string): IoMode {
+  if ((IO_MODES as readonly string[]).includes(text)) return text as IoMode;
+  throw new ConfigError(`${what}: expected ${IO_MODES.join(' or ')}, got '${text}'`);
 }
 
 export function parseInteger(text: string, what: string, min: number, max: number): number {
@@ -291,6 +303,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     tsigKeys,
     notify,
     secondaries,
+    io: s.io ?? 'auto',
   };
 }
 

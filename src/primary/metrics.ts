@@ -15,6 +15,7 @@ import {
 } from '../worker/counters.ts';
 import { sumCounters } from './counters.ts';
 import type { ZoneRegistry, ZoneStatus } from './zone-registry.ts';
+import { IO_MODES, type IoMode } from '../config/serve-options.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -23,10 +24,22 @@ export interface Metrics {
   text(): Promise<string>;
 }
 
-/** `counters`: the worker pool's counters buffer; without it, only zone and process metrics. */
-export function createMetrics(zones: ZoneRegistry, counters?: SharedArrayBuffer): Metrics {
+/**
+ * `counters`: the worker pool's counters buffer; without it, only zone and process metrics.
+ * `io`: the workers' UDP I/O (--io), shown as peregrine_io_mode.
+ */
+export function createMetrics(zones: ZoneRegistry, counters?: SharedArrayBuffer, io?: IoMode): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (io !== undefined) {
+    const mode = new Gauge({
+      name: 'peregrine_io_mode',
+      help: 'UDP I/O of the workers: 1 for the mode in use (mmsg: batched recvmmsg/sendmmsg; dgram: Node sockets), 0 for the other.',
+      labelNames: ['mode'],
+      registers: [registry],
+    });
+    for (const m of IO_MODES) mode.set({ mode: m }, m === io ? 1 : 0);
+  }
 
   // Each collect() rebuilds its series from the registry, so a zone that goes away leaves no
   // stale series behind. Gauges describe the version served; a zone never loaded has none.
@@ -135,7 +148,8 @@ function trafficMetrics(registry: Registry, counters: SharedArrayBuffer): void {
       'engine_error (a bug), tcp_limit (connection over the cap), tcp_bad_frame (connection closed on a bad length); ' +
       'the engine\'s drops by cause: short_header, response (QR=1), qdcount (> 1), bad_question (pointer, label > 63, ' +
       'name > 255, cut short); rrl (rate limited); TCP connections closed: tcp_client_limit, tcp_too_large, ' +
-      'tcp_idle_timeout, tcp_lifetime, tcp_max_queries.',
+      'tcp_idle_timeout, tcp_lifetime, tcp_max_queries; send_error (UDP answer the kernel refused to send; also counted as a query); ' +
+      'handoff_busy (a NOTIFY, TSIG or IXFR datagram dropped while too many wait for the primary).',
     labelNames: ['reason'],
     registers: [registry],
     collect() {

@@ -9,6 +9,7 @@ import { BuildPool } from './build-pool.ts';
 import { onStopSignal } from './drain.ts';
 import { Health } from './health.ts';
 import { startHttp, type HttpEndpoint, type HttpRoute } from './http.ts';
+import { resolveIoMode } from './io-mode.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { Publisher } from './publisher.ts';
@@ -36,12 +37,14 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     `peregrine ${VERSION} starting`,
   );
 
+  const io = resolveIoMode(options.io, log);
+  if (io === null) return 1;
   const health = new Health();
   const publisher = new Publisher();
   const registry = new ZoneRegistry();
   // One counters slot per worker, written by the workers, summed by /metrics.
   const counters = allocateCounters(options.workers);
-  const metrics = createMetrics(registry, counters);
+  const metrics = createMetrics(registry, counters, io);
   // Zone files are read and compiled in build threads: this thread keeps answering while they work.
   const builds = new BuildPool();
   // Before the sources: the IXFR journal and NOTIFY see the first publication too.
@@ -91,6 +94,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     // Response rate limiting: one table for every worker, next to the counters.
     rrl: options.rrl.rate > 0 ? { table: allocateRrlTable(), settings: options.rrl } : undefined,
     onHandoff: (message, thread, reply) => transfers.service.handle(message, thread, reply),
+    io,
   });
   publisher.attach(pool);
   try {

@@ -2,7 +2,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { AnswerOptions } from '../answer/answer.ts';
-import type { ListenAddress, RrlSettings, TcpOptions } from '../config/serve-options.ts';
+import type { IoMode, ListenAddress, RrlSettings, TcpOptions } from '../config/serve-options.ts';
 import { allocateCounters, counterSlots } from '../worker/counters.ts';
 import type { FromWorker, ToWorker, WorkerInit, ZoneSet } from '../worker/protocol.ts';
 import { countRestart } from './counters.ts';
@@ -38,6 +38,8 @@ export interface PoolOptions {
    * with the way back to the worker that sent them (src/transfer answers them).
    */
   onHandoff?: (message: HandoffMessage, thread: number, reply: (message: ToWorker) => void) => void;
+  /** UDP I/O of every worker (default dgram). */
+  io?: IoMode;
 }
 
 export type HandoffMessage = Extract<FromWorker, { type: 'handoff' | 'handoff-more' | 'handoff-cancel' }>;
@@ -159,6 +161,7 @@ export class WorkerPool {
       zones,
       counters: this.counters,
       rrl: this.options.rrl,
+      io: this.options.io,
     };
     const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: init, name: `peregrine-worker-${slot.index}` });
     slot.worker = worker;

@@ -13,5 +13,9 @@ export interface HandoffReply {
   readonly closed: boolean;
 }
 
-/** `query` is a copy the callee may keep; `client` the peer's IP literal as Node reports it. */
-export type Handoff = (query: Uint8Array, client: string, tcp: boolean, reply: HandoffReply) => void;
+/**
+ * `query` is a copy the callee may keep; `client` the peer's IP literal as Node reports it.
+ * Returns false when the query is not taken (too many UDP ones wait already): the transport
+ * drops it and counts it.
+ */
+export type Handoff = (query: Uint8Array, client: string, tcp: boolean, reply: HandoffReply) => boolean;

@@ -3,21 +3,14 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { isIP } from 'node:net';
-import { ANSWER_HANDOFF, type AnswerEngine } from '../answer/answer.ts';
-import type { Handoff } from './handoff.ts';
 import type { ListenAddress } from '../config/serve-options.ts';
-import {
-  DROP_ENGINE_ERROR,
-  DROP_RRL,
-  DROP_SEND_QUEUE_FULL,
-  SlotCounters,
-  TRANSPORT_UDP,
-} from '../worker/counters.ts';
-import { RRL_DROP, type ResponseRateLimiter } from './rrl.ts';
+import { DROP_HANDOFF_BUSY, DROP_SEND_QUEUE_FULL, SlotCounters, TRANSPORT_UDP } from '../worker/counters.ts';
+import type { Handoff } from './handoff.ts';
+import type { ResponseRateLimiter } from './rrl.ts';
 import { UdpSendBuffers } from './udp-buffers.ts';
+import { STEP_HANDOFF, noHandoff, udpStep, type Answerer } from './udp-step.ts';
 
-/** What a transport needs from the engine: the answer, then its rcode, qtype and drop reason for the counters. */
-export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'lastDropReason' | 'client'>;
+export type { Answerer } from './udp-step.ts';
 
 export interface UdpListener {
   readonly address: ListenAddress;
@@ -53,38 +46,22 @@ export function listenUdp(
     lookup: syncLookup as unknown as dgram.SocketOptions['lookup'],
   });
   const buffers = new UdpSendBuffers(maxUdpPayload);
+  const step = udpStep(engine, counters, hooks.onEngineError, rrl);
 
   socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
-    counters.received();
     if (!buffers.begin(socket.getSendQueueCount())) {
+      counters.received();
       counters.dropped(DROP_SEND_QUEUE_FULL);
       return;
     }
-    let len: number;
     engine.client.setText(rinfo.address);
-    try {
-      len = engine.answer(msg, msg.length, buffers.work, false);
-    } catch (err) {
-      counters.dropped(DROP_ENGINE_ERROR);
-      hooks.onEngineError?.(err);
+    const len = step(msg, msg.length, buffers.work);
+    if (len === STEP_HANDOFF) {
+      if (hooks.onHandoff === undefined) noHandoff(counters);
+      else handOff(socket, msg, rinfo, hooks.onHandoff, counters, engine.lastQtype);
       return;
     }
-    if (len === ANSWER_HANDOFF && hooks.onHandoff !== undefined) {
-      handOff(socket, msg, rinfo, hooks.onHandoff, counters, engine.lastQtype);
-      return;
-    }
-    if (len <= 0) {
-      counters.droppedByEngine(engine.lastDropReason);
-      return;
-    }
-    if (rrl !== null) {
-      if (rrl.decide(engine.client, buffers.work, len, Date.now() / 1000) === RRL_DROP) {
-        counters.dropped(DROP_RRL);
-        return;
-      }
-      len = rrl.length;
-    }
-    counters.answered(TRANSPORT_UDP, engine.lastQtype, engine.lastRcode, len);
+    if (len === 0) return;
     buffers.place(len);
     // No callback: it would cost a nextTick per packet, and the queue length tells us enough.
     socket.send(buffers.buffer, buffers.offset, len, rinfo.port, rinfo.address);
@@ -112,7 +89,7 @@ function handOff(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, han
   const port = rinfo.port;
   const address = rinfo.address;
   let closed = false;
-  handoff(new Uint8Array(msg), address, false, {
+  const accepted = handoff(new Uint8Array(msg), address, false, {
     write(messages) {
       for (const m of messages) {
         if (closed) break;
@@ -133,6 +110,7 @@ function handOff(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, han
       return closed;
     },
   });
+  if (!accepted) counters.dropped(DROP_HANDOFF_BUSY);
 }
 
 /**

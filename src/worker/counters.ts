@@ -20,6 +20,7 @@
  *   kTcpConnectionsField gauge: TCP connections open now (reset to 0 by a starting worker)
  *   kWorkerQueriesField  messages received (UDP datagrams, TCP frames), answered or not:
  *                        the slot's queries plus its malformed/send_queue_full/engine_error drops
+ *                        (send_error drops are answers already counted as queries)
  *   kRestartsField       times the primary restarted this slot's worker (the only cell the
  *                        primary writes; the worker never touches it)
  *   kRrlField            RRL_ACTIONS cells: UDP responses rate limiting let pass, dropped, slipped
@@ -72,10 +73,13 @@ export const DROP_TCP_TOO_LARGE = 11; // a TCP connection closed on a length pre
 export const DROP_TCP_IDLE = 12; // a TCP connection closed after tcp-idle-timeout without a byte
 export const DROP_TCP_LIFETIME = 13; // a TCP connection closed at tcp-max-lifetime (slowloris)
 export const DROP_TCP_MAX_QUERIES = 14; // a TCP connection closed after tcp-max-queries answers
+export const DROP_SEND_ERROR = 15; // UDP (--io mmsg): the answer was counted but the kernel refused to send it
+export const DROP_HANDOFF_BUSY = 16; // UDP: a query for the primary (NOTIFY, TSIG, IXFR) while too many wait for it
 export const DROP_REASON_NAMES: readonly string[] = [
   'malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame',
   'short_header', 'response', 'qdcount', 'bad_question', 'rrl',
   'tcp_client_limit', 'tcp_too_large', 'tcp_idle_timeout', 'tcp_lifetime', 'tcp_max_queries',
+  'send_error', 'handoff_busy',
 ];
 export const DROP_REASONS = DROP_REASON_NAMES.length;
 

@@ -5,6 +5,7 @@ import { AnswerEngine } from '../answer/answer.ts';
 import { formatAddress } from '../config/serve-options.ts';
 import { listenTcp, type TcpListener } from '../transport/tcp.ts';
 import { ResponseRateLimiter } from '../transport/rrl.ts';
+import { listenMmsg } from '../transport/mmsg.ts';
 import { listenUdp, type UdpListener } from '../transport/udp.ts';
 import type { HandoffReply } from '../transport/handoff.ts';
 import { SlotCounters } from './counters.ts';
@@ -26,6 +27,7 @@ const rrl = init.rrl === undefined || init.rrl.settings.rate <= 0
   : new ResponseRateLimiter(init.rrl.table, init.rrl.settings, engine, counters);
 
 const udp: UdpListener[] = [];
+const listenUdpIo = init.io === 'mmsg' ? listenMmsg : listenUdp;
 const tcp: TcpListener[] = [];
 let stopping = false;
 
@@ -51,30 +53,45 @@ function reportSocketError(err: Error): void {
 // Handed-off queries waiting for the primary's answer, by request id.
 const handoffs = new Map<number, HandoffReply>();
 let nextHandoff = 1;
+/**
+ * UDP handoffs waiting at most: NOTIFY, TSIG-signed and IXFR datagrams cost the primary a message
+ * and HMAC work each, and anyone can send them; beyond this many they are dropped (counted as
+ * handoff_busy). TCP ones are bounded by the connection limits.
+ */
+const MAX_UDP_HANDOFFS = 64;
+const udpHandoffs = new Set<number>();
 
-function handOff(query: Uint8Array, client: string, tcp: boolean, reply: HandoffReply): void {
+function handOff(query: Uint8Array, client: string, tcp: boolean, reply: HandoffReply): boolean {
+  if (!tcp && udpHandoffs.size >= MAX_UDP_HANDOFFS) return false;
   const id = nextHandoff++;
   handoffs.set(id, reply);
+  if (!tcp) udpHandoffs.add(id);
   send({ type: 'handoff', id, query, client, tcp });
+  return true;
+}
+
+function forget(id: number): void {
+  handoffs.delete(id);
+  udpHandoffs.delete(id);
 }
 
 function handoffReply(id: number, messages: Uint8Array[], done: boolean): void {
   const reply = handoffs.get(id);
   if (reply === undefined) return;
   if (reply.closed) {
-    handoffs.delete(id);
+    forget(id);
     if (!done) send({ type: 'handoff-cancel', id });
     return;
   }
   const more = reply.write(messages);
   if (done) {
-    handoffs.delete(id);
+    forget(id);
     reply.end();
     return;
   }
   const next = (): void => {
     if (reply.closed) {
-      handoffs.delete(id);
+      forget(id);
       send({ type: 'handoff-cancel', id });
     } else {
       send({ type: 'handoff-more', id });
@@ -108,7 +125,7 @@ port.on('message', (message: ToWorker) => {
 async function start(): Promise<void> {
   for (const address of init.listen) {
     try {
-      const u = await listenUdp(address, engine, init.engine.maxUdpPayload, {
+      const u = await listenUdpIo(address, engine, init.engine.maxUdpPayload, {
         onEngineError: reportEngineError,
         onSocketError: reportSocketError,
         onHandoff: handOff,

@@ -1,7 +1,7 @@
 // Messages between the primary and its worker threads (the whole protocol, both directions).
 
 import type { AnswerOptions } from '../answer/answer.ts';
-import type { ListenAddress, RrlSettings, TcpOptions } from '../config/serve-options.ts';
+import type { IoMode, ListenAddress, RrlSettings, TcpOptions } from '../config/serve-options.ts';
 
 /** One generation of served zones: every image the workers answer from, published together. */
 export interface ZoneSet {
@@ -20,6 +20,8 @@ export interface WorkerInit {
   counters: SharedArrayBuffer;
   /** Response rate limiting: the table every worker shares (layout: src/transport/rrl.ts); absent: off. */
   rrl?: { table: SharedArrayBuffer; settings: RrlSettings };
+  /** UDP I/O, already resolved by the primary (it checked that the mmsg addon loads). */
+  io?: IoMode;
 }
 
 /** primary → worker. */

@@ -65,6 +65,7 @@ describe('config file', () => {
         { address: { host: '127.0.0.1', port: 5398, family: 4 }, key: 'transfer-key' },
       ],
       secondaries: [{ origin: 'secondary.example.', primaries: [{ host: '127.0.0.1', port: 5397, family: 4 }], key: 'transfer-key' }],
+      io: 'mmsg',
     });
     // The example documents every key there is: user and group commented out (they need root).
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);
@@ -119,6 +120,7 @@ describe('config file', () => {
       'expiry-warning: soon', //               11
       'identity: ""', //                       12
       'zone-dir: {a: 1}', //                   13
+      'io: uring', //                          14
     ].join('\n');
     expect(problems(text)).toEqual([
       "peregrine.yaml:1: workers: expected a whole number, got 'many'",
@@ -132,6 +134,7 @@ describe('config file', () => {
       "peregrine.yaml:11: expiry-warning: 'soon' is not a duration (seconds, or e.g. 14d, 12h, 1d12h)",
       'peregrine.yaml:12: identity: must not be empty',
       'peregrine.yaml:13: zone-dir: expected a list (or a single value), got a mapping',
+      "peregrine.yaml:14: io: expected dgram or mmsg, got 'uring'",
     ]);
   });
 

@@ -50,6 +50,12 @@ describe('serveOptions', () => {
     expect(o.rrl).toEqual({ rate: 0, slip: 2, whitelist: [] });
     expect([o.user, o.group]).toEqual([null, null]);
     expect(o.chaos).toEqual({ idServer: os.hostname(), hostnameBind: os.hostname(), versionBind: `Peregrine ${VERSION}` });
+    expect(o.io).toBe('auto');
+  });
+
+  it('takes --io dgram or mmsg', () => {
+    expect(serveOptions({ zone: ['a.zone'], io: 'dgram' }).io).toBe('dgram');
+    expect(serveOptions({ zone: ['a.zone'], io: 'mmsg' }).io).toBe('mmsg');
   });
 
   it('takes identity and version strings, and --no-chaos turns all of CHAOS off', () => {

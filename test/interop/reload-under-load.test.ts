@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { IO_MODES, ioLogged } from '../serve-harness.ts';
 import { replaceAtomically, servedWithin, SERVED_WITHIN_MS, start, stopAll, zoneText } from '../reload-harness.ts';
 
 afterEach(stopAll);
@@ -18,7 +19,7 @@ function parseLost(output: string): number {
   return Number(m[1]);
 }
 
-describe('peregrine serve: reloads under dnsperf load', () => {
+describe.each(IO_MODES)('peregrine serve --io %s: reloads under dnsperf load', (io) => {
   it('serves each rewrite of a 10k-record zone within 1 s and loses no query', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'peregrine-load-'));
     const file = path.join(dir, 'load.test.zone');
@@ -28,7 +29,8 @@ describe('peregrine serve: reloads under dnsperf load', () => {
     const lines: string[] = [];
     for (let i = 0; i < 2000; i++) lines.push(`h${(i * 7919) % HOSTS}.load.test A`, 'www.load.test A', 'load.test SOA', `nx${i}.load.test A`);
     writeFileSync(queries, `${lines.join('\n')}\n`);
-    const { s, dnsPort } = await start(['--zone', file, '--workers', '2']);
+    const { s, dnsPort } = await start(['--zone', file, '--workers', '2', '--io', io]);
+    expect(ioLogged(s, io)).toBe(true);
 
     const perf = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(dnsPort), '-d', queries, '-l', '6', '-Q', '20000'], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -88,6 +88,14 @@ describe('/metrics from the counters', () => {
     return text.split('\n').filter((l) => l.startsWith('peregrine_'));
   }
 
+  it('shows the UDP I/O mode in use', async () => {
+    const text = await createMetrics(new ZoneRegistry(), allocateCounters(1), 'mmsg').text();
+    expect(text).toMatch(/^peregrine_io_mode\{mode="mmsg"\} 1$/m);
+    expect(text).toMatch(/^peregrine_io_mode\{mode="dgram"\} 0$/m);
+    const dgram = await createMetrics(new ZoneRegistry(), allocateCounters(1), 'dgram').text();
+    expect(dgram).toMatch(/^peregrine_io_mode\{mode="dgram"\} 1$/m);
+  });
+
   it('exposes the sums as labelled series, queries only where non-zero', async () => {
     const buffer = traffic();
     countRestart(buffer, 0);
@@ -116,6 +124,7 @@ describe('/metrics from the counters', () => {
         'peregrine_dropped_total{reason="tcp_idle_timeout"} 0',
         'peregrine_dropped_total{reason="tcp_lifetime"} 0',
         'peregrine_dropped_total{reason="tcp_max_queries"} 0',
+        'peregrine_dropped_total{reason="send_error"} 0',
         'peregrine_rrl_total{action="pass"} 1',
         'peregrine_rrl_total{action="drop"} 2',
         'peregrine_rrl_total{action="slip"} 1',

@@ -28,7 +28,7 @@ describe('TCP handoff', () => {
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
     const listener = await listenTcp({ host: '127.0.0.1', port, family: 4 }, engine, { idleTimeoutMs: 5000, maxConnections: 10 }, {
-      onHandoff(query: Uint8Array, client: string, tcp: boolean, reply: HandoffReply) {
+      onHandoff(query: Uint8Array, client: string, tcp: boolean, reply: HandoffReply): boolean {
         handed.push(query);
         expect([client, tcp]).toEqual(['127.0.0.1', true]);
         const id = readHeader(query).id;
@@ -46,6 +46,7 @@ describe('TCP handoff', () => {
           else reply.whenWritable(() => setTimeout(next, 5));
         };
         setTimeout(next, 20);
+        return true;
       },
     });
     listeners.push(listener);

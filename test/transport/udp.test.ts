@@ -1,7 +1,10 @@
 // DNS over UDP: each datagram answered to its sender, bursts without mix-ups, engine trouble contained.
+// Every listener test runs against both I/O modes: dgram (udp.ts) and mmsg (mmsg.ts, native addon).
+// mmsg fails here, not skips, when the addon is missing (npm ci builds it).
 
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listenMmsg } from '../../src/transport/mmsg.ts';
 import { listenUdp, syncLookup, type UdpListener } from '../../src/transport/udp.ts';
 import {
   DROP_ENGINE_ERROR,
@@ -33,13 +36,10 @@ async function freeUdpPort(type: 'udp4' | 'udp6', host: string): Promise<number>
   return port;
 }
 
-async function start(engine: FakeEngine, host = '127.0.0.1', hooks = {}) {
-  const family = host.includes(':') ? 6 : 4;
-  const port = await freeUdpPort(family === 6 ? 'udp6' : 'udp4', host);
-  const listener = await listenUdp({ host, port, family }, engine, 1232, hooks);
-  listeners.push(listener);
-  return { listener, port };
-}
+const MODES = [
+  ['dgram', listenUdp],
+  ['mmsg', listenMmsg],
+] as const;
 
 function client(type: 'udp4' | 'udp6' = 'udp4'): { socket: dgram.Socket; replies: Buffer[] } {
   const socket = dgram.createSocket(type);
@@ -49,7 +49,15 @@ function client(type: 'udp4' | 'udp6' = 'udp4'): { socket: dgram.Socket; replies
   return { socket, replies };
 }
 
-describe('listenUdp', () => {
+describe.each(MODES)('listenUdp, --io %s', (_mode, listen) => {
+  async function start(engine: FakeEngine, host = '127.0.0.1', hooks = {}) {
+    const family = host.includes(':') ? 6 : 4;
+    const port = await freeUdpPort(family === 6 ? 'udp6' : 'udp4', host);
+    const listener = await listen({ host, port, family }, engine, 1232, hooks);
+    listeners.push(listener);
+    return { listener, port };
+  }
+
   it('answers a datagram to its sender, telling the engine it is not TCP', async () => {
     const engine = echoEngine();
     const { port } = await start(engine);
@@ -167,7 +175,7 @@ describe('listenUdp', () => {
     sockets.push(holder);
     await new Promise<void>((r) => holder.bind(0, '127.0.0.1', () => r()));
     const port = holder.address().port;
-    await expect(listenUdp({ host: '127.0.0.1', port, family: 4 }, echoEngine(), 1232)).rejects.toThrow(/EADDRINUSE/);
+    await expect(listen({ host: '127.0.0.1', port, family: 4 }, echoEngine(), 1232)).rejects.toThrow(/EADDRINUSE/);
   });
 });
 

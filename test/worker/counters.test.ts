@@ -80,7 +80,7 @@ describe('counters layout', () => {
     expect(DROP_REASON_NAMES).toEqual([
       'malformed', 'send_queue_full', 'engine_error', 'tcp_limit', 'tcp_bad_frame',
       'short_header', 'response', 'qdcount', 'bad_question', 'rrl',
-      'tcp_client_limit', 'tcp_too_large', 'tcp_idle_timeout', 'tcp_lifetime', 'tcp_max_queries',
+      'tcp_client_limit', 'tcp_too_large', 'tcp_idle_timeout', 'tcp_lifetime', 'tcp_max_queries', 'send_error', 'handoff_busy',
     ]);
   });
 });

@@ -19,13 +19,16 @@ export interface StartOptions {
   transferKey?: TsigKey;
   /** Readiness timeout of each server (their own defaults if omitted). */
   timeoutMs?: number;
+  /** Peregrine's UDP I/O (`--io`); omitted: its default. */
+  io?: 'dgram' | 'mmsg';
 }
 
 /** knotd, then `peregrine serve`, on the same zones; knotd is stopped again if Peregrine fails. */
 export async function startBoth(zones: ZoneFile[], opts: StartOptions = {}): Promise<Servers> {
   const knot = await startKnot({ zones, transferKey: opts.transferKey, timeoutMs: opts.timeoutMs });
   try {
-    const peregrine = await startPeregrine({ root: REPO_ROOT, zones, timeoutMs: opts.timeoutMs });
+    const extraArgs = opts.io === undefined ? [] : ['--io', opts.io];
+    const peregrine = await startPeregrine({ root: REPO_ROOT, zones, timeoutMs: opts.timeoutMs, extraArgs });
     return { knot, peregrine };
   } catch (err) {
     await knot.stop();
