@@ -125,6 +125,7 @@ describe('/metrics from the counters', () => {
         'peregrine_dropped_total{reason="tcp_lifetime"} 0',
         'peregrine_dropped_total{reason="tcp_max_queries"} 0',
         'peregrine_dropped_total{reason="send_error"} 0',
+        'peregrine_dropped_total{reason="handoff_busy"} 0',
         'peregrine_rrl_total{action="pass"} 1',
         'peregrine_rrl_total{action="drop"} 2',
         'peregrine_rrl_total{action="slip"} 1',

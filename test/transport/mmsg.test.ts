@@ -7,10 +7,11 @@ import dgram from 'node:dgram';
 import { Worker } from 'node:worker_threads';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { HandoffReply } from '../../src/transport/handoff.ts';
 import { listenMmsg, loadMmsg, type MmsgListener } from '../../src/transport/mmsg.ts';
 import {
   DROP_ENGINE_ERROR,
-  DROP_MALFORMED,
+  DROP_SHORT_HEADER,
   DROP_SEND_ERROR,
   kDroppedField,
   kWorkerQueriesField,
@@ -72,6 +73,44 @@ describe('the mmsg addon', () => {
   });
 });
 
+describe('listenMmsg: queries the primary answers (handoff)', () => {
+  it('passes them on with their sender and sends the later answer from the same socket, IPv4 and IPv6', async () => {
+    const engine = engineFor({ 'example.': ZONE }, { maxUdpPayload: 1232, chaos: { idServer: null, hostnameBind: null, versionBind: null }, handoff: true });
+    const handed: Array<{ client: string; tcp: boolean; id: number }> = [];
+    const listener = await listen('::', engine, {
+      onHandoff(query: Uint8Array, clientText: string, tcp: boolean, reply: HandoffReply): boolean {
+        handed.push({ client: clientText, tcp, id: (query[0] << 8) | query[1] });
+        // Answered later, outside the batch: an echo with QR and AA set.
+        setTimeout(() => {
+          const answer = Uint8Array.from(query);
+          answer[2] |= 0x84;
+          reply.write([answer]);
+          reply.end();
+        }, 20);
+        return true;
+      },
+    });
+    const port = listener.address.port;
+    const v4 = client('udp4');
+    const v6 = client('udp6');
+    const notify = encodeQuery('example.', 'SOA');
+    notify[2] = (notify[2] & 0x87) | (4 << 3); // opcode NOTIFY
+    v4.socket.send(withId(notify, 21), port, '127.0.0.1');
+    v6.socket.send(withId(notify, 22), port, '::1');
+    v4.socket.send(withId(encodeQuery('www.example.', 'A'), 23), port, '127.0.0.1');
+    await until(() => v4.replies.length === 2 && v6.replies.length === 1, { timeoutMs: 5000 });
+    expect(handed.sort((a, b) => a.id - b.id)).toEqual([
+      { client: '127.0.0.1', tcp: false, id: 21 },
+      { client: '::1', tcp: false, id: 22 },
+    ]);
+    expect(ids(v4.replies)).toEqual([21, 23]);
+    expect(ids(v6.replies)).toEqual([22]);
+    const late = v6.replies[0];
+    expect(late[2] & 0x84).toBe(0x84);
+    expect(listener.counters.cells[kWorkerQueriesField]).toBe(3);
+  });
+});
+
 describe('listenMmsg: one batch, packet by packet', () => {
   it('answers a mixed batch: malformed dropped, TC for oversize, IPv4 and IPv6 senders, each to its sender', async () => {
     const engine = engineFor({ 'example.': ZONE });
@@ -123,7 +162,8 @@ describe('listenMmsg: one batch, packet by packet', () => {
 
     expect(Object.fromEntries(clientOf)).toEqual({ 1: '127.0.0.1', 2: '127.0.0.1', 4: '127.0.0.1', 5: '::1', 6: '::1', 8: '127.0.0.1' });
     const cells = listener.counters.cells;
-    expect(cells[kDroppedField + DROP_MALFORMED]).toBe(2);
+    // Both too short for a header.
+    expect(cells[kDroppedField + DROP_SHORT_HEADER]).toBe(2);
     expect(cells[queryCell(TRANSPORT_UDP, QTYPE_BUCKET[1], RCODE_BUCKET[0])]).toBe(3);
     expect(cells[queryCell(TRANSPORT_UDP, QTYPE_BUCKET[16], RCODE_BUCKET[0])]).toBe(2);
     expect(cells[queryCell(TRANSPORT_UDP, QTYPE_BUCKET[0], RCODE_BUCKET[1])]).toBe(1);
