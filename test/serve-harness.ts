@@ -21,22 +21,8 @@ export function ioLogged(server: Server, mode: IoModeName): boolean {
   return server.logs.some((l) => l.event === 'io' && l.io === mode);
 }
 
-/** A port free for both TCP and UDP on 127.0.0.1 (as far as anyone can tell before using it). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
-    const udp = dgram.createSocket('udp4');
-    const udpOk = await new Promise<boolean>((r) => {
-      udp.once('error', () => r(false));
-      udp.bind(port, '127.0.0.1', () => r(true));
-    });
-    udp.close();
-    await new Promise<void>((r) => server.close(() => r()));
-    if (udpOk) return port;
-  }
-}
+/** A port free for both TCP and UDP on 127.0.0.1, never the same twice in one test file. */
+export { freePort } from './helpers/ports.ts';
 
 export interface Server {
   child: ChildProcess;

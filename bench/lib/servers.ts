@@ -3,7 +3,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../test/interop/helpers/ports.ts';
+import { freePort } from '../../test/helpers/ports.ts';
 import { healthz } from '../../test/interop/helpers/peregrine.ts';
 import { nsdServerLines } from '../../test/interop/helpers/nsd.ts';
 import {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from './corpus.ts';
 import { startKnot, type AlgorithmKey, type KnotHandle } from './helpers/knotd.ts';
 import { startPeregrine, type PeregrineHandle } from './helpers/peregrine.ts';
-import { freePort } from './helpers/ports.ts';
+import { freePort } from '../helpers/ports.ts';
 import { soaSerialOf, waitFor } from './helpers/transfer.ts';
 import { kdig, recordLines } from '../transfer/kdig.ts';
 

@@ -11,7 +11,7 @@ import { FIXTURES, REPO_ROOT, exampleCorpus, zoneContent } from './corpus.ts';
 import { axfr, startKnot, type AlgorithmKey, type KnotHandle } from './helpers/knotd.ts';
 import { startNsd } from './helpers/nsd.ts';
 import { startPeregrine, type PeregrineHandle } from './helpers/peregrine.ts';
-import { freePort } from './helpers/ports.ts';
+import { freePort } from '../helpers/ports.ts';
 import type { ServerHandle } from './helpers/process.ts';
 import { compareServers, formatReport, type AcceptedDifference } from './helpers/run.ts';
 import { soaSerialOf, waitFor } from './helpers/transfer.ts';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './ports.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { absolute, spawnServer, zonesReady, type ServerHandle } from './process.ts';
 
 export interface ZoneFile {

@@ -6,7 +6,7 @@ import { copyFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './ports.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { absolute, spawnServer, zonesReady, type ServerHandle } from './process.ts';
 import type { AlgorithmKey, ZoneFile } from './knotd.ts';
 

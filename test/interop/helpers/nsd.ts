@@ -4,7 +4,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './ports.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { absolute, spawnServer, zonesReady, type ServerHandle } from './process.ts';
 import { TEST_IDENTITY, TEST_VERSION, type AlgorithmKey, type ZoneFile } from './knotd.ts';
 

@@ -2,7 +2,7 @@
 // 127.0.0.1 with free ports, and wait for GET /healthz to return 200.
 import http from 'node:http';
 import path from 'node:path';
-import { freePort } from './ports.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { absolute, answersSoa, spawnServer, waitUntil, type ServerHandle } from './process.ts';
 import { TEST_IDENTITY, TEST_VERSION, type ZoneFile } from './knotd.ts';
 
