@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, IO_MODES, ioLogged, startServer, stopServers, waitFor, waitHealth, type Response } from './serve-harness.ts';
+import { freePort, IO_MODES, ioLogged, scrape, startServer, stopServers, waitFor, waitHealth, type Response } from './serve-harness.ts';
 
 afterEach(stopServers);
 
@@ -101,16 +101,6 @@ async function tcpClient(port: number, firstId: number, count: number, tally: Ta
   } finally {
     socket.destroy();
   }
-}
-
-async function scrape(httpPort: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^(peregrine_\w+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m !== null) samples.set(m[1], Number(m[2]));
-  }
-  return samples;
 }
 
 function queriesSeries(samples: Map<string, number>): Map<string, number> {

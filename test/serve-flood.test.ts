@@ -12,7 +12,7 @@ import {
 import { ANSWER_HANDOFF } from '../src/answer/answer.ts';
 import { encodeQuery, engineFor } from './helpers/engine.ts';
 import { seededRandom } from './helpers/random.ts';
-import { freePort, healthz, query, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
+import { freePort, healthz, query, scrape, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
 
 const UDP_PACKETS = 30_000;
 const SOCKETS = 64;
@@ -85,16 +85,6 @@ function mutatedQuery(rand: () => number, tcp: boolean): { packet: Uint8Array; e
     const e = expectation(packet, tcp);
     if (e !== null) return { packet, e };
   }
-}
-
-async function scrape(httpPort: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = line.match(/^(peregrine_\S+) (\S+)$/);
-    if (m) samples.set(m[1], Number(m[2]));
-  }
-  return samples;
 }
 
 function add(map: Map<string, number>, key: string, n = 1): void {

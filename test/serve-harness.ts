@@ -144,3 +144,14 @@ export async function tcpQuery(port: number, packet: dnsPacket.Packet, timeoutMs
     socket.destroy();
   }
 }
+
+/** /metrics as a map from series (name and labels) to value, Peregrine's own series only. */
+export async function scrape(httpPort: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(peregrine_\S+) (\S+)$/.exec(line);
+    if (m !== null) samples.set(m[1], Number(m[2]));
+  }
+  return samples;
+}

@@ -4,19 +4,9 @@
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, query, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
+import { freePort, query, scrape, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
 
 afterEach(stopServers);
-
-async function scrape(httpPort: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = line.match(/^(peregrine_\S+) (\S+)$/);
-    if (m) samples.set(m[1], Number(m[2]));
-  }
-  return samples;
-}
 
 interface Tally {
   full: number;

@@ -64,26 +64,30 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   });
   await Promise.all(sources.map((s) => s.start()));
   const stopReloadSignal = onReloadSignal(sources, log);
-  const closeSources = async (): Promise<void> => {
+  // What is running so far, stopped in reverse: a failed start and the end of a drain alike.
+  let pool: WorkerPool | null = null;
+  let http: HttpEndpoint | null = null;
+  const shutdown = async (): Promise<void> => {
+    stopReloadSignal();
     await Promise.all(sources.map((s) => s.close()));
     transfers.close();
+    await builds.destroy();
+    await pool?.stop();
+    await http?.close();
   };
   if (publisher.zoneCount === 0) {
     log.warn({ event: 'no_zone', code: 'PGN_ERR_NO_ZONE' }, 'no zone loaded: answering REFUSED, /healthz is 503');
   }
 
-  let http: HttpEndpoint;
   try {
     http = await startHttp(options.http, { health: () => health.status(), zones: registry, metrics, routes: httpRoutes });
   } catch (err) {
     log.fatal({ event: 'http_error', code: 'PGN_ERR_LISTEN' }, `cannot listen for HTTP on ${formatAddress(options.http)}: ${(err as Error).message}`);
-    stopReloadSignal();
-    await closeSources();
-    await builds.destroy();
+    await shutdown();
     return 1;
   }
 
-  const pool = new WorkerPool({
+  pool = new WorkerPool({
     count: options.workers,
     counters,
     listen: options.listen,
@@ -101,11 +105,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     await pool.start();
   } catch (err) {
     log.fatal({ event: 'workers_failed', code: 'PGN_ERR_LISTEN' }, (err as Error).message);
-    stopReloadSignal();
-    await closeSources();
-    await builds.destroy();
-    await pool.stop();
-    await http.close();
+    await shutdown();
     return 1;
   }
 
@@ -115,11 +115,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
       dropAndLog(identity, options.listen, log);
     } catch (err) {
       log.fatal({ event: 'privileges_error', code: 'PGN_ERR_PRIVILEGES' }, `cannot drop to ${identity.user}: ${(err as Error).message}`);
-      stopReloadSignal();
-      await closeSources();
-      await builds.destroy();
-      await pool.stop();
-      await http.close();
+      await shutdown();
       return 1;
     }
   }
@@ -137,12 +133,8 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     workers: pool,
     log,
     close: async () => {
-      stopReloadSignal();
       removeTestHooks();
-      await closeSources();
-      await builds.destroy();
-      await pool.stop();
-      await http.close();
+      await shutdown();
     },
   });
   log.info({ event: 'stop' }, 'stopped');

@@ -8,11 +8,11 @@ import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ClientAddress } from '../answer/client-address.ts';
 import type { ListenAddress } from '../config/serve-options.ts';
-import { DROP_HANDOFF_BUSY, DROP_MALFORMED, DROP_SEND_ERROR, SlotCounters, TRANSPORT_UDP } from '../worker/counters.ts';
+import { DROP_HANDOFF_BUSY, DROP_MALFORMED, DROP_SEND_ERROR, SlotCounters } from '../worker/counters.ts';
 import type { UdpHooks, UdpListener } from './udp.ts';
 import type { Handoff } from './handoff.ts';
 import type { ResponseRateLimiter } from './rrl.ts';
-import { STEP_HANDOFF, noHandoff, udpStep, type Answerer } from './udp-step.ts';
+import { STEP_HANDOFF, datagramReply, noHandoff, udpStep, type Answerer } from './udp-step.ts';
 
 /*
  * Shared buffers (allocated here, read and written by native/mmsg.c; its header comment is the
@@ -226,23 +226,6 @@ export function listenMmsg(
 function handOff(addon: MmsgAddon, handle: object, query: Uint8Array, addr: Uint8Array, handoff: Handoff, counters: SlotCounters, qtype: number): void {
   const client = new ClientAddress();
   client.setBytes(addr[0] === 6 ? 6 : 4, addr, 4);
-  let closed = false;
-  const accepted = handoff(query, client.toString(), false, {
-    write(messages) {
-      for (const m of messages) {
-        if (closed) break;
-        if (addon.sendTo(handle, m, addr) === 0) counters.answered(TRANSPORT_UDP, qtype, m.length >= 4 ? m[3] & 0x0f : 0, m.length);
-        else counters.dropped(DROP_SEND_ERROR);
-      }
-      return true;
-    },
-    whenWritable: (cb) => queueMicrotask(cb),
-    end() {
-      closed = true;
-    },
-    get closed() {
-      return closed;
-    },
-  });
-  if (!accepted) counters.dropped(DROP_HANDOFF_BUSY);
+  const reply = datagramReply((m) => addon.sendTo(handle, m, addr) === 0, counters, qtype);
+  if (!handoff(query, client.toString(), false, reply)) counters.dropped(DROP_HANDOFF_BUSY);
 }

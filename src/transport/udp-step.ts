@@ -3,7 +3,8 @@
 // and limit alike.
 
 import { ANSWER_HANDOFF, type AnswerEngine } from '../answer/answer.ts';
-import { DROP_ENGINE_ERROR, DROP_MALFORMED, DROP_RRL, type SlotCounters, TRANSPORT_UDP } from '../worker/counters.ts';
+import { DROP_ENGINE_ERROR, DROP_MALFORMED, DROP_RRL, DROP_SEND_ERROR, type SlotCounters, TRANSPORT_UDP } from '../worker/counters.ts';
+import type { HandoffReply } from './handoff.ts';
 import { RRL_DROP, type ResponseRateLimiter } from './rrl.ts';
 
 /** What a transport needs from the engine: the answer, then its rcode, qtype and drop reason for the counters. */
@@ -55,4 +56,30 @@ export function udpStep(
 /** A handed-off datagram with nobody to take it (no primary hook): counted as malformed, as before handoff existed. */
 export function noHandoff(counters: SlotCounters): void {
   counters.dropped(DROP_MALFORMED);
+}
+
+/**
+ * The way back for a handed-off datagram: each message the primary writes goes to the sender by
+ * `send` (false: the kernel refused it), counted like any answer. Over UDP an answer is one
+ * message; the reply closes at its end.
+ */
+export function datagramReply(send: (message: Uint8Array) => boolean, counters: SlotCounters, qtype: number): HandoffReply {
+  let closed = false;
+  return {
+    write(messages) {
+      for (const m of messages) {
+        if (closed) break;
+        if (send(m)) counters.answered(TRANSPORT_UDP, qtype, m.length >= 4 ? m[3] & 0x0f : 0, m.length);
+        else counters.dropped(DROP_SEND_ERROR);
+      }
+      return true;
+    },
+    whenWritable: (cb) => queueMicrotask(cb),
+    end() {
+      closed = true;
+    },
+    get closed() {
+      return closed;
+    },
+  };
 }

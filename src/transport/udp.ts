@@ -4,11 +4,11 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { isIP } from 'node:net';
 import type { ListenAddress } from '../config/serve-options.ts';
-import { DROP_HANDOFF_BUSY, DROP_SEND_QUEUE_FULL, SlotCounters, TRANSPORT_UDP } from '../worker/counters.ts';
+import { DROP_HANDOFF_BUSY, DROP_SEND_QUEUE_FULL, SlotCounters } from '../worker/counters.ts';
 import type { Handoff } from './handoff.ts';
 import type { ResponseRateLimiter } from './rrl.ts';
 import { UdpSendBuffers } from './udp-buffers.ts';
-import { STEP_HANDOFF, noHandoff, udpStep, type Answerer } from './udp-step.ts';
+import { STEP_HANDOFF, datagramReply, noHandoff, udpStep, type Answerer } from './udp-step.ts';
 
 export type { Answerer } from './udp-step.ts';
 
@@ -86,31 +86,16 @@ export function listenUdp(
 
 /** A handed-off datagram: its answer (one message) goes back to the sender when the primary has it. */
 function handOff(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo, handoff: Handoff, counters: SlotCounters, qtype: number): void {
-  const port = rinfo.port;
-  const address = rinfo.address;
-  let closed = false;
-  const accepted = handoff(new Uint8Array(msg), address, false, {
-    write(messages) {
-      for (const m of messages) {
-        if (closed) break;
-        counters.answered(TRANSPORT_UDP, qtype, m.length >= 4 ? m[3] & 0x0f : 0, m.length);
-        try {
-          socket.send(m, port, address);
-        } catch {
-          closed = true; // the socket closed meanwhile
-        }
-      }
+  const { port, address } = rinfo;
+  const send = (m: Uint8Array): boolean => {
+    try {
+      socket.send(m, port, address);
       return true;
-    },
-    whenWritable: (cb) => queueMicrotask(cb),
-    end() {
-      closed = true;
-    },
-    get closed() {
-      return closed;
-    },
-  });
-  if (!accepted) counters.dropped(DROP_HANDOFF_BUSY);
+    } catch {
+      return false; // the socket closed meanwhile
+    }
+  };
+  if (!handoff(new Uint8Array(msg), address, false, datagramReply(send, counters, qtype))) counters.dropped(DROP_HANDOFF_BUSY);
 }
 
 /**
