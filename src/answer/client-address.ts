@@ -6,6 +6,8 @@
 // Layout of `bytes`: IPv4 in bytes 0..3 (family 4, also for IPv4-mapped IPv6 `::ffff:a.b.c.d`);
 // IPv6 in bytes 0..15 (family 6).
 
+import { formatIpv6 } from '../zone/rdata/address.ts';
+
 export class ClientAddress {
   family: 4 | 6 = 4;
   readonly bytes = new Uint8Array(16);
@@ -41,9 +43,7 @@ export class ClientAddress {
   toString(): string {
     const b = this.bytes;
     if (this.family === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-    const groups: string[] = [];
-    for (let i = 0; i < 16; i += 2) groups.push(((b[i] << 8) | b[i + 1]).toString(16));
-    return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+    return formatIpv6(b);
   }
 
   /** Dotted quad in text[start, end) into bytes[at..at+3]. */

@@ -104,12 +104,7 @@ export class TemplateFactory {
   }
 
   private once(key: string, make: () => Group): Group {
-    let g = this.shared.get(key);
-    if (!g) {
-      g = make();
-      this.shared.set(key, g);
-    }
-    return g;
+    return once(this.shared, key, make);
   }
 
   /** The RRset, then its signatures when DNSSEC records are wanted. */
@@ -471,4 +466,14 @@ function rotations(rrset: RRset): Uint8Array[][] {
     out.push([...rrset.rdatas.slice(start), ...rrset.rdatas.slice(0, start)]);
   }
   return out;
+}
+
+/** The value under `key`, made by `make` the first time: templates shared between nodes are written once. */
+export function once<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
 }

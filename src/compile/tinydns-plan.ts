@@ -15,7 +15,7 @@
 import type { ResourceRecord, WireName } from '../zone/model.ts';
 import { lowerName, nameLength } from '../zone/name.ts';
 import { TYPE_A, TYPE_CNAME, TYPE_MX, TYPE_NS } from '../zone/types.ts';
-import { belowName, RCODE_NOERROR, RCODE_NXDOMAIN, type Group } from './templates.ts';
+import { belowName, once, RCODE_NOERROR, RCODE_NXDOMAIN, type Group } from './templates.ts';
 import { type PlacedRRset, SECTION_ADDITIONAL, SECTION_ANSWER, SECTION_AUTHORITY, writeTemplate } from './template-writer.ts';
 import { nameKey, type RRset, type TreeNode, type ZoneTree } from './zone-tree.ts';
 
@@ -165,11 +165,6 @@ export class TinydnsPlanner {
   }
 
   private once(key: string, make: () => Group): Group {
-    let g = this.shared.get(key);
-    if (!g) {
-      g = make();
-      this.shared.set(key, g);
-    }
-    return g;
+    return once(this.shared, key, make);
   }
 }

@@ -12,13 +12,9 @@ import {
 export const OPCODE_QUERY = 0;
 export const OPCODE_NOTIFY = 4;
 
-export const RCODE_NOERROR = 0;
-export const RCODE_FORMERR = 1;
-export const RCODE_SERVFAIL = 2;
-export const RCODE_NXDOMAIN = 3;
-export const RCODE_NOTIMP = 4;
-export const RCODE_REFUSED = 5;
-export const RCODE_NOTAUTH = 9;
+export {
+  RCODE_FORMERR, RCODE_NOERROR, RCODE_NOTAUTH, RCODE_NOTIMP, RCODE_NXDOMAIN, RCODE_REFUSED, RCODE_SERVFAIL,
+} from '../answer/answer.ts';
 
 /** A record as transfers carry it: absolute uncompressed owner, uncompressed RDATA. */
 export interface WireRecord {

@@ -8,6 +8,7 @@
 import { Lexer } from './lexer.ts';
 import { nameLength, nameToText } from './name.ts';
 import { Fields, RdataError, Writer } from './rdata/common.ts';
+import { formatIpv6 } from './rdata/address.ts';
 import { encodeRdata } from './rdata/index.ts';
 import * as T from './types.ts';
 
@@ -95,29 +96,6 @@ function ipv4(b: Uint8Array): string {
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
 
-function ipv6(b: Uint8Array): string {
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((b[i] << 8) | b[i + 1]);
-  // The longest run of two or more zero words becomes '::' (RFC 5952).
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const text = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
-  if (best < 0) return text(words);
-  return `${text(words.slice(0, best))}::${text(words.slice(best + bestLen))}`;
-}
 
 type Renderer = (r: Reader) => string;
 
@@ -145,7 +123,7 @@ function hexOrEmpty(b: Uint8Array): string {
 
 const RENDERERS = new Map<number, Renderer>([
   [T.TYPE_A, (r) => ipv4(r.bytes(4))],
-  [T.TYPE_AAAA, (r) => ipv6(r.bytes(16))],
+  [T.TYPE_AAAA, (r) => formatIpv6(r.bytes(16))],
   [T.TYPE_NS, singleName],
   [T.TYPE_MD, singleName],
   [T.TYPE_MF, singleName],

@@ -176,3 +176,10 @@ export function warnUnwatchable(log: Logger): (dir: string, err: Error) => void 
   return (dir, err) =>
     log.warn({ event: 'watch_error', dir, code: WARN_WATCH }, `cannot watch ${dir} (${err.message}): changes there are seen on SIGHUP only`);
 }
+
+/** A watcher of one file (a services, registry or tinydns file): `onChange` after each settled change. */
+export function watchFile(file: string, options: { debounceMs?: number; log: Logger; onChange: () => void }): FileWatcher {
+  const watcher = new FileWatcher({ debounceMs: options.debounceMs, onChange: options.onChange, onError: warnUnwatchable(options.log) });
+  watcher.watch([path.resolve(file)]);
+  return watcher;
+}

@@ -4,13 +4,12 @@
 // validate keeps the last good one serving, logs FILE:LINE and counts a failure. Each zone is
 // republished only when its content changed, with the serial one more.
 
-import path from 'node:path';
 import type { Logger } from '../../primary/log.ts';
 import type { Publisher } from '../../primary/publisher.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
 import { isSubdomain, parseName } from '../../zone/name.ts';
-import { FileWatcher, warnUnwatchable } from '../files/watch.ts';
+import { type FileWatcher, watchFile } from '../files/watch.ts';
 import { reverseName } from '../services/address.ts';
 import { SourceFileError } from '../services/config.ts';
 import type { NameServer, PtrRecord, ZoneContent } from '../services/generated-zone.ts';
@@ -45,12 +44,7 @@ export class RegistrySource implements ZoneSource {
 
   start(): Promise<void> {
     if (this.o.watch ?? true) {
-      this.watcher = new FileWatcher({
-        debounceMs: this.o.debounceMs,
-        onChange: () => void this.load('change'),
-        onError: warnUnwatchable(this.o.log),
-      });
-      this.watcher.watch([path.resolve(this.o.file)]);
+      this.watcher = watchFile(this.o.file, { debounceMs: this.o.debounceMs, log: this.o.log, onChange: () => void this.load('change') });
     }
     return this.load('start');
   }

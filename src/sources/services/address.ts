@@ -1,7 +1,7 @@
 // Endpoint addresses: parsed to wire bytes once, and written in one canonical text form (RFC 5952
 // for IPv6) so that `FD00:0::1` and `fd00::1` hash, dedupe and label metrics alike.
 
-import { parseIpv4Into, parseIpv6Into } from '../../zone/rdata/address.ts';
+import { formatIpv6, parseIpv4Into, parseIpv6Into } from '../../zone/rdata/address.ts';
 
 export interface Address {
   /** Canonical text. */
@@ -18,30 +18,6 @@ export function parseAddress(text: string): Address | null {
   const v6 = new Uint8Array(16);
   if (text.includes(':') && parseIpv6Into(text, v6, 0)) return { text: formatIpv6(v6), family: 6, bytes: v6 };
   return null;
-}
-
-/** RFC 5952: lowercase hex, no leading zeros, the longest run (2+ groups) of zeros as `::`. */
-export function formatIpv6(b: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
-  if (bestAt < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLen))}`;
 }
 
 /** The reverse-lookup name of an address: `1.0.0.10.in-addr.arpa.`, nibbles under `ip6.arpa.`. */

@@ -8,29 +8,25 @@ import type { NameServer } from './generated-zone.ts';
 import { serviceMetrics } from './metrics.ts';
 import { ServicesSource } from './services-source.ts';
 
-export function servicesSource(c: SourceContext, file: string): ServicesSource {
-  return new ServicesSource({
+/** What every generated-zone source takes from serve's context. */
+function generatedOptions(c: SourceContext, file: string) {
+  return {
     file,
     publisher: c.publisher,
     registry: c.registry,
     log: c.log,
     stateDir: c.options.stateDir,
     defaultNs: defaultNameServers(c.options.listen),
-    metrics: serviceMetrics(c.metrics.registry),
     onPublished: c.onPublished,
-  });
+  };
+}
+
+export function servicesSource(c: SourceContext, file: string): ServicesSource {
+  return new ServicesSource({ ...generatedOptions(c, file), metrics: serviceMetrics(c.metrics.registry) });
 }
 
 export function registrySource(c: SourceContext, file: string): RegistrySource {
-  return new RegistrySource({
-    file,
-    publisher: c.publisher,
-    registry: c.registry,
-    log: c.log,
-    stateDir: c.options.stateDir,
-    defaultNs: defaultNameServers(c.options.listen),
-    onPublished: c.onPublished,
-  });
+  return new RegistrySource(generatedOptions(c, file));
 }
 
 /**

@@ -11,7 +11,7 @@ import { readZone } from '../../primary/zone-reader.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
 import type { ResourceRecord } from '../../zone/model.ts';
-import { FileWatcher, warnUnwatchable } from '../files/watch.ts';
+import { type FileWatcher, watchFile } from '../files/watch.ts';
 import { HealthChecker, targetKey, type Target } from './checker.ts';
 import { readServicesFile, SourceFileError, type ServicesConfig, type ServiceSpec } from './config.ts';
 import type { AddressRecords, NameServer, ZoneContent } from './generated-zone.ts';
@@ -86,12 +86,7 @@ export class ServicesSource implements ZoneSource {
 
   async start(): Promise<void> {
     if (this.o.watch ?? true) {
-      this.watcher = new FileWatcher({
-        debounceMs: this.o.debounceMs,
-        onChange: () => void this.reload('change'),
-        onError: warnUnwatchable(this.o.log),
-      });
-      this.watcher.watch([path.resolve(this.o.file)]);
+      this.watcher = watchFile(this.o.file, { debounceMs: this.o.debounceMs, log: this.o.log, onChange: () => void this.reload('change') });
     }
     this.removeStates = this.o.metrics?.addStates(() => this.endpointStates()) ?? null;
     this.read('start');

@@ -106,6 +106,30 @@ export function parseIpv6Into(t: string, out: Uint8Array, at: number): boolean {
   return true;
 }
 
+/** RFC 5952: lowercase hex, no leading zeros, the longest run (2+ groups) of zeros as `::`. */
+export function formatIpv6(b: Uint8Array): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
+  if (bestAt < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLen))}`;
+}
+
 export function parseIpv6(t: string, field: string): Uint8Array {
   const out = new Uint8Array(16);
   if (!parseIpv6Into(t, out, 0)) throw new RdataError(`bad ${field} '${t}': not an IPv6 address`);

@@ -5,6 +5,8 @@
 // every name is decompressed and rendered with RFC 1035 escapes, and every RDATA is
 // rendered from its exact bytes.
 
+import { formatIpv6 } from '../../../src/zone/rdata/address.ts';
+
 export interface WireQuestion {
   name: string;
   type: number;
@@ -205,29 +207,6 @@ function generic(b: Buffer): string {
   return b.length === 0 ? '\\# 0' : `\\# ${b.length} ${hex(b)}`;
 }
 
-export function ipv6(b: Buffer): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i));
-  // RFC 5952: compress the longest run (>= 2) of zero groups, leftmost on ties.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const h = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return h.join(':');
-  return `${h.slice(0, bestStart).join(':')}::${h.slice(bestStart + bestLen).join(':')}`;
-}
 
 const SVC_KEYS: Record<number, string> = {
   0: 'mandatory', 1: 'alpn', 2: 'no-default-alpn', 3: 'port', 4: 'ipv4hint', 5: 'ech', 6: 'ipv6hint', 7: 'dohpath',
@@ -261,7 +240,7 @@ function svcParams(r: Reader, end: number): string[] {
       text = ips.join(',');
     } else if (key === 6) {
       const ips: string[] = [];
-      for (let i = 0; i + 15 < v.length; i += 16) ips.push(ipv6(v.subarray(i, i + 16)));
+      for (let i = 0; i + 15 < v.length; i += 16) ips.push(formatIpv6(v.subarray(i, i + 16)));
       text = ips.join(',');
     } else if (key === 2) {
       out.push(k);
@@ -287,7 +266,7 @@ function renderRdata(r: Reader, type: number, rdlen: number): string {
         return `${raw[0]}.${raw[1]}.${raw[2]}.${raw[3]}`;
       case 28: // AAAA
         if (rdlen !== 16) return generic(raw);
-        return ipv6(raw);
+        return formatIpv6(raw);
       case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: case 39: // single name
         parts.push(r.name());
         break;
