@@ -55,7 +55,13 @@ export class BuildPool {
 
   /** loadZone(file, origin, options) in a build thread. */
   readonly build: ZoneBuilder = async (file, origin, options = {}) => {
-    const task: BuildTask = { file, origin, now: options.now?.getTime(), expiryWarningSeconds: options.expiryWarningSeconds };
+    const task: BuildTask = {
+      file,
+      origin,
+      now: options.now?.getTime(),
+      expiryWarningSeconds: options.expiryWarningSeconds,
+      transferForm: options.transferForm,
+    };
     return decodeResult((await this.pool.run(task)) as WireResult);
   };
 

@@ -16,6 +16,7 @@ export interface ZoneFileTask {
   /** Epoch ms signatures are judged against (default: now). */
   now?: number;
   expiryWarningSeconds?: number;
+  transferForm?: boolean;
 }
 
 export default function build(task: BuildTask): WireResult | TinydnsWireResult {
@@ -23,6 +24,7 @@ export default function build(task: BuildTask): WireResult | TinydnsWireResult {
   const result = loadZone(task.file, task.origin, {
     now: task.now === undefined ? undefined : new Date(task.now),
     expiryWarningSeconds: task.expiryWarningSeconds,
+    transferForm: task.transferForm,
   });
   return encodeResult(result);
 }

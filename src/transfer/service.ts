@@ -218,11 +218,12 @@ export class TransferService {
     const kind = ixfr ? 'ixfr' : 'axfr';
     const count = (result: string, k = kind): void => void this.o.metrics.transfers.inc({ zone: origin, kind: k, result });
     const zone = this.o.publisher.get(origin);
-    if (zone === undefined || zone.transfer === undefined) {
+    if (zone === undefined) {
       count('notauth');
       return once(signResponse(signer, errorResponse(q, RCODE_NOTAUTH, parsed, false, this.o.engine.maxUdpPayload)));
     }
-    if (key === null && !allowed(this.o.allowTransfer, client)) {
+    // No transfer form: built without --allow-transfer, keys or --notify, so nobody may have it.
+    if ((key === null && !allowed(this.o.allowTransfer, client)) || zone.transfer === undefined) {
       count('refused');
       this.o.log.info({ event: 'transfer_refused', zone: origin, kind, client }, `${kind} of ${origin} refused to ${client} (not in --allow-transfer, no TSIG key)`);
       return once(errorResponse(q, RCODE_REFUSED, parsed, false, this.o.engine.maxUdpPayload));

@@ -96,6 +96,16 @@ describe('readZone / loadZone', () => {
     expect(!loaded.ok && loaded.origin).toBe('real.example.');
   });
 
+  it('builds the transfer form unless told it is not needed', () => {
+    const file = zoneFile('form.test.zone', RELATIVE_BODY);
+    const withForm = loadZone(file);
+    const without = loadZone(file, null, { transferForm: false });
+    expect(withForm.ok && withForm.zone.transfer?.byteLength).toBeGreaterThan(0);
+    expect(without.ok && without.zone.transfer).toBeUndefined();
+    // The image served is the same either way.
+    expect(without.ok && withForm.ok && Buffer.from(without.zone.image).equals(Buffer.from(withForm.zone.image))).toBe(true);
+  });
+
   it('reports no signatures for an unsigned zone', () => {
     const r = loadZone('examples/localhost.zone');
     expect(r.ok && r.zone.signatures).toEqual({ signed: false, denial: 'none', earliestExpiration: null, expired: 0, expiring: 0 });

@@ -31,6 +31,8 @@ export interface ZoneFilesOptions {
   registry: ZoneRegistry;
   log: Logger;
   expiryWarningSeconds: number;
+  /** Build each zone's transfer form (LoadOptions.transferForm; default true). */
+  transferForm?: boolean;
   /** Watch the files and reload on change (default true). */
   watch?: boolean;
   /** Quiet time after a file event before reloading (see FileWatcher). */
@@ -331,7 +333,10 @@ export class ZoneFiles implements ZoneSource {
   private async build(entry: Entry): Promise<Built | null> {
     const started = performance.now();
     try {
-      const result = await this.builder(entry.spec.file, entry.spec.origin, { expiryWarningSeconds: this.options.expiryWarningSeconds });
+      const result = await this.builder(entry.spec.file, entry.spec.origin, {
+        expiryWarningSeconds: this.options.expiryWarningSeconds,
+        transferForm: this.options.transferForm,
+      });
       return { result, loadMs: performance.now() - started };
     } catch (err) {
       if (this.closed) return null;
