@@ -3,12 +3,7 @@
 
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  describeLogs, freePort, query, startServer, stopServers, udpQuery, waitFor, waitHealth, type Server,
-} from './serve-harness.ts';
-
-/** Kill every server started (afterEach). */
-export const stopAll = stopServers;
+import { describeLogs, query, udpQuery, waitFor, type Server } from './serve-harness.ts';
 
 /** The deadline of the issue: an edit of a 10k-record zone is served within this. */
 export const SERVED_WITHIN_MS = 1000;
@@ -44,16 +39,4 @@ export async function servedWithin(port: number, origin: string, want: number, s
     return (await serial(port, origin)) === want;
   }, `serial ${want} of ${origin}`, SERVED_WITHIN_MS + 2000);
   return Date.now() - since;
-}
-
-export async function metricsText(httpPort: number): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-}
-
-export async function start(args: string[], env: Record<string, string> = {}) {
-  const dnsPort = await freePort();
-  const httpPort = await freePort();
-  const s = startServer([...args, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`, '--drain', '0'], env);
-  await waitHealth(s, httpPort, 200);
-  return { s, dnsPort, httpPort };
 }

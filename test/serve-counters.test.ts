@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, IO_MODES, ioLogged, scrape, startServer, stopServers, waitFor, waitHealth, type Response } from './serve-harness.ts';
+import { IO_MODES, ioLogged, scrape, startServing, stopServers, waitFor, type Response } from './serve-harness.ts';
 
 afterEach(stopServers);
 
@@ -114,17 +114,11 @@ function queriesSeries(samples: Map<string, number>): Map<string, number> {
 
 describe.each(IO_MODES)('peregrine serve --io %s: per-query counters', (io) => {
   it('counts every query, byte and drop exactly, across two workers that both took flows', async () => {
-    const dnsPort = await freePort();
-    const httpPort = await freePort();
-    const s = startServer([
+    const { s, dnsPort, httpPort } = await startServing([
       '--zone', 'examples/shop.example.zone',
-      '--listen', `127.0.0.1:${dnsPort}`,
       '--workers', '2',
-      '--http', `127.0.0.1:${httpPort}`,
-      '--drain', '0',
       '--io', io,
     ]);
-    await waitHealth(s, httpPort, 200);
     expect(ioLogged(s, io)).toBe(true);
 
     const udp = new Tally();

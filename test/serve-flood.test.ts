@@ -12,7 +12,7 @@ import {
 import { ANSWER_HANDOFF } from '../src/answer/answer.ts';
 import { encodeQuery, engineFor } from './helpers/engine.ts';
 import { seededRandom } from './helpers/random.ts';
-import { freePort, healthz, query, scrape, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
+import { healthz, query, scrape, startServing, stopServers, tcpQuery, udpQuery, waitFor } from './serve-harness.ts';
 
 const UDP_PACKETS = 30_000;
 const SOCKETS = 64;
@@ -107,17 +107,11 @@ function garbageConnection(port: number, bytes: Uint8Array, endAfter: boolean): 
 
 describe('peregrine serve under a flood', () => {
   it('keeps answering through 30k mutated datagrams and 100 garbage TCP connections, and counts every drop by reason', async () => {
-    const dnsPort = await freePort();
-    const httpPort = await freePort();
-    const s = startServer([
+    const { s, dnsPort, httpPort } = await startServing([
       '--zone', ZONE_FILE,
-      '--listen', `127.0.0.1:${dnsPort}`,
-      '--http', `127.0.0.1:${httpPort}`,
       '--workers', '2',
-      '--drain', '0',
       '--tcp-max-message', String(MAX_MESSAGE),
     ]);
-    await waitHealth(s, httpPort, 200);
 
     const rand = seededRandom(0xf100d);
     const expectedSeries = new Map<string, number>();

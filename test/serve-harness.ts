@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import dnsPacket from 'dns-packet';
+import { freePort } from './helpers/ports.ts';
 import { until } from './helpers/until.ts';
 
 export const BIN = path.resolve('bin/peregrine.js');
@@ -22,7 +23,7 @@ export function ioLogged(server: Server, mode: IoModeName): boolean {
 }
 
 /** A port free for both TCP and UDP on 127.0.0.1, never the same twice in one test file. */
-export { freePort } from './helpers/ports.ts';
+export { freePort };
 
 export interface Server {
   child: ChildProcess;
@@ -145,13 +146,38 @@ export async function tcpQuery(port: number, packet: dnsPacket.Packet, timeoutMs
   }
 }
 
+export async function metricsText(httpPort: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+}
+
 /** /metrics as a map from series (name and labels) to value, Peregrine's own series only. */
 export async function scrape(httpPort: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const text = await metricsText(httpPort);
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
     const m = /^(peregrine_\S+) (\S+)$/.exec(line);
     if (m !== null) samples.set(m[1], Number(m[2]));
   }
   return samples;
+}
+
+export interface StartOptions {
+  /** Extra environment variables (PEREGRINE_TEST_HOOKS=1 for the test-only signals). */
+  env?: Record<string, string>;
+  /** Ports to listen on (default: free ones). */
+  dnsPort?: number;
+  httpPort?: number;
+  healthTimeoutMs?: number;
+}
+
+/**
+ * `peregrine serve ARGS` on 127.0.0.1 (`--listen`, `--http` and `--drain 0` appended), once
+ * /healthz says 200.
+ */
+export async function startServing(args: string[], o: StartOptions = {}): Promise<{ s: Server; dnsPort: number; httpPort: number }> {
+  const dnsPort = o.dnsPort ?? (await freePort());
+  const httpPort = o.httpPort ?? (await freePort());
+  const s = startServer([...args, '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`, '--drain', '0'], o.env);
+  await waitHealth(s, httpPort, 200, o.healthTimeoutMs);
+  return { s, dnsPort, httpPort };
 }

@@ -3,7 +3,7 @@
 // test says so and fails, as a missing tool would.)
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, query, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
+import { freePort, query, startServer, startServing, stopServers, tcpQuery, udpQuery, waitFor } from './serve-harness.ts';
 
 afterEach(stopServers);
 
@@ -17,17 +17,11 @@ function ids(statusFile: string): { uid: number[]; gid: number[]; groups: string
 describe('peregrine serve --user', () => {
   it('drops every thread to nobody:nogroup after binding, and keeps answering', async () => {
     expect(process.getuid?.(), 'this test must run as root (it checks the drop from root)').toBe(0);
-    const dnsPort = await freePort();
-    const httpPort = await freePort();
-    const s = startServer([
+    const { s, dnsPort } = await startServing([
       '--zone', 'examples/shop.example.zone',
-      '--listen', `127.0.0.1:${dnsPort}`,
-      '--http', `127.0.0.1:${httpPort}`,
       '--workers', '2',
-      '--drain', '0',
       '--user', 'nobody',
-    ], { PEREGRINE_TEST_HOOKS: '1' });
-    await waitHealth(s, httpPort, 200);
+    ], { env: { PEREGRINE_TEST_HOOKS: '1' } });
     const pid = s.child.pid!;
     expect(ids(`/proc/${pid}/status`)).toEqual({ uid: [65534, 65534, 65534, 65534], gid: [65534, 65534, 65534, 65534], groups: '65534' });
     // Every thread: the primary's, the workers', libuv's and V8's.

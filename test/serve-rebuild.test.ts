@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replaceAtomically, serial, start, stopAll, zoneText } from './reload-harness.ts';
-import { describeLogs } from './serve-harness.ts';
+import { replaceAtomically, serial, zoneText } from './reload-harness.ts';
+import { describeLogs, startServing, stopServers } from './serve-harness.ts';
 
-afterEach(stopAll);
+afterEach(stopServers);
 
 const BIG = 200_000;
 /** Generous for CI; on a quiet machine the slowest answer takes a few milliseconds. */
@@ -21,7 +21,7 @@ describe('peregrine serve: rebuilding a large zone', () => {
     const big = path.join(dir, 'big.test.zone');
     writeFileSync(big, zoneText('big.test.', 1, BIG));
     for (const n of ['a', 'b', 'c']) writeFileSync(path.join(dir, `${n}.test.zone`), zoneText(`${n}.test.`, 1));
-    const { s, dnsPort, httpPort } = await start(['--zone-dir', dir, '--workers', '1'], {});
+    const { s, dnsPort, httpPort } = await startServing(['--zone-dir', dir, '--workers', '1']);
     expect(await serial(dnsPort, 'big.test.')).toBe(1);
 
     replaceAtomically(big, zoneText('big.test.', 2, BIG));

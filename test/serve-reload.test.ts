@@ -7,12 +7,10 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IO_MODES, ioLogged, query, udpQuery, waitFor } from './serve-harness.ts';
-import {
-  metricsText, replaceAtomically, serial, servedWithin, SERVED_WITHIN_MS, start, stopAll, zoneText,
-} from './reload-harness.ts';
+import { IO_MODES, ioLogged, metricsText, query, startServing, stopServers, udpQuery, waitFor } from './serve-harness.ts';
+import { replaceAtomically, serial, servedWithin, SERVED_WITHIN_MS, zoneText } from './reload-harness.ts';
 
-afterEach(stopAll);
+afterEach(stopServers);
 
 
 describe('peregrine serve: zone reloads', () => {
@@ -22,7 +20,7 @@ describe('peregrine serve: zone reloads', () => {
     const other = path.join(dir, 'other.test.zone');
     writeFileSync(big, zoneText('big.test.', 1, 10_000));
     writeFileSync(other, zoneText('other.test.', 1));
-    const { s, dnsPort, httpPort } = await start(['--zone', big, '--zone', other, '--workers', '2']);
+    const { s, dnsPort, httpPort } = await startServing(['--zone', big, '--zone', other, '--workers', '2']);
     expect(await serial(dnsPort, 'big.test.')).toBe(1);
 
     const since = Date.now();
@@ -52,7 +50,7 @@ describe('peregrine serve: zone reloads', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'peregrine-reload-'));
     const file = path.join(dir, 'keep.test.zone');
     writeFileSync(file, zoneText('keep.test.', 1));
-    const { s, dnsPort, httpPort } = await start(['--zone', file, '--workers', '2']);
+    const { s, dnsPort, httpPort } = await startServing(['--zone', file, '--workers', '2']);
 
     // Line 6 is www's A record: an address that is not one.
     replaceAtomically(file, zoneText('keep.test.', 2, 0, '192.0.2.300'));
@@ -83,7 +81,7 @@ describe('peregrine serve: zone reloads', () => {
     const link = path.join(dir, 'served', 'hup.test.zone');
     writeFileSync(real, zoneText('hup.test.', 1));
     symlinkSync(real, link);
-    const { s, dnsPort } = await start(['--zone', link, '--workers', '2']);
+    const { s, dnsPort } = await startServing(['--zone', link, '--workers', '2']);
 
     writeFileSync(real, zoneText('hup.test.', 2));
     await new Promise((r) => setTimeout(r, 300));
@@ -100,7 +98,7 @@ describe('peregrine serve: zone reloads', () => {
   it('a zone directory: a new file is served, a removed one is dropped', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'peregrine-reload-'));
     writeFileSync(path.join(dir, 'one.test.zone'), zoneText('one.test.', 1));
-    const { s, dnsPort } = await start(['--zone-dir', dir, '--workers', '1']);
+    const { s, dnsPort } = await startServing(['--zone-dir', dir, '--workers', '1']);
     const since = Date.now();
     replaceAtomically(path.join(dir, 'two.test.zone'), zoneText('two.test.', 5));
     expect(await servedWithin(dnsPort, 'two.test.', 5, since, s)).toBeLessThanOrEqual(SERVED_WITHIN_MS);
@@ -115,7 +113,7 @@ describe.each(IO_MODES)('peregrine serve --io %s: a worker crash', (io) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'peregrine-crash-'));
     const file = path.join(dir, 'crash.test.zone');
     writeFileSync(file, zoneText('crash.test.', 9));
-    const { s, dnsPort, httpPort } = await start(['--zone', file, '--workers', '3', '--io', io], { PEREGRINE_TEST_HOOKS: '1' });
+    const { s, dnsPort, httpPort } = await startServing(['--zone', file, '--workers', '3', '--io', io], { env: { PEREGRINE_TEST_HOOKS: '1' } });
     expect(s.logs.find((l) => l.event === 'test_hooks')).toBeDefined();
     expect(ioLogged(s, io)).toBe(true);
 

@@ -4,7 +4,7 @@
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, query, scrape, startServer, stopServers, tcpQuery, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
+import { query, scrape, startServing, stopServers, tcpQuery, udpQuery, waitFor } from './serve-harness.ts';
 
 afterEach(stopServers);
 
@@ -54,19 +54,13 @@ async function burst(port: number, source: string, count: number, sockets: numbe
 
 describe('peregrine serve --rrl', () => {
   it('limits one prefix\'s burst with slip 2, leaves another prefix and TCP alone, and counts it all', async () => {
-    const dnsPort = await freePort();
-    const httpPort = await freePort();
-    const s = startServer([
+    const { s, dnsPort, httpPort } = await startServing([
       '--zone', 'examples/shop.example.zone',
-      '--listen', `127.0.0.1:${dnsPort}`,
-      '--http', `127.0.0.1:${httpPort}`,
       '--workers', '2',
-      '--drain', '0',
       '--rrl', '10',
       '--rrl-slip', '2',
       '--rrl-whitelist', '127.0.2.0/24',
     ]);
-    await waitHealth(s, httpPort, 200);
     expect(s.logs.find((l) => l.event === 'start')).toMatchObject({ rrl: { rate: 10, slip: 2, whitelist: ['127.0.2.0/24'] } });
 
     // 300 queries at once from 127.0.0.1 over 16 source ports (so both workers get some): the

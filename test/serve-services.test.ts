@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { rank } from '../src/sources/services/rendezvous.ts';
-import { metricsText, replaceAtomically, serial, start, stopAll } from './reload-harness.ts';
-import { query, udpQuery, waitFor } from './serve-harness.ts';
+import { replaceAtomically, serial } from './reload-harness.ts';
+import { metricsText, query, startServing, stopServers, udpQuery, waitFor } from './serve-harness.ts';
 
 const IPS = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
 const INTERVAL_S = 0.5;
@@ -26,7 +26,7 @@ interface Backend {
 }
 
 const backends: Backend[] = [];
-afterEach(stopAll);
+afterEach(stopServers);
 afterAll(async () => {
   for (const b of backends.splice(0)) {
     b.server.closeAllConnections();
@@ -88,7 +88,7 @@ describe('peregrine serve: health-checked services', () => {
       ].join('\n'),
     );
     const args = ['--services', file, '--workers', '2', '--state-dir', state];
-    const { s, dnsPort, httpPort } = await start(args);
+    const { s, dnsPort, httpPort } = await startServing(args);
     const order = ranked('www.svc.test.');
     const byIp = (ip: string) => backends.find((b) => b.ip === ip)!;
 
@@ -145,7 +145,7 @@ describe('peregrine serve: health-checked services', () => {
     // A restart with the same state dir: same selection, same serial (nothing changed).
     s.child.kill('SIGKILL');
     await s.exited;
-    const again = await start(args);
+    const again = await startServing(args);
     expect(await answer(again.dnsPort, 'www.svc.test')).toEqual([order[0], order[1]].sort());
     expect(await serial(again.dnsPort, 'svc.test.')).toBe(serial5);
   });
@@ -155,7 +155,7 @@ describe('peregrine serve: health-checked services', () => {
     const file = path.join(dir, 'cluster.json');
     const registry = (ip: string) => JSON.stringify({ zone: 'cluster.test', ttl: 5, reverse: ['10.in-addr.arpa'], records: [{ name: 'web-1.hello', ips: [ip, 'fd00::1'] }] });
     writeFileSync(file, registry('10.0.0.1'));
-    const { dnsPort } = await start(['--registry', file, '--workers', '2']);
+    const { dnsPort } = await startServing(['--registry', file, '--workers', '2']);
     expect(await answer(dnsPort, 'web-1.hello.cluster.test')).toEqual(['10.0.0.1']);
     const ptr = await udpQuery(dnsPort, query('1.0.0.10.in-addr.arpa', 'PTR', 8));
     expect(ptr.answers?.map((a) => String((a as { data: unknown }).data))).toEqual(['web-1.hello.cluster.test']);

@@ -5,7 +5,7 @@ import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, healthz, query, startServer, stopServers, udpQuery, waitFor, waitHealth } from './serve-harness.ts';
+import { healthz, query, startServing, stopServers, udpQuery, waitFor } from './serve-harness.ts';
 
 afterEach(stopServers);
 
@@ -33,13 +33,10 @@ describe('peregrine serve with hostile zone data', () => {
     file('b.db', 'b A 192.0.2.2\n$INCLUDE a.db\n');
     const zero = file('zero.test.zone', `${head('zero.test.')}$INCLUDE /dev/zero\n`);
 
-    const dnsPort = await freePort();
-    const httpPort = await freePort();
-    const s = startServer([
+    const { s, dnsPort, httpPort } = await startServing([
       '--zone', good, '--zone', txt, '--zone', million, '--zone', loop, '--zone', zero,
-      '--listen', `127.0.0.1:${dnsPort}`, '--http', `127.0.0.1:${httpPort}`, '--workers', '1', '--drain', '0',
-    ]);
-    await waitHealth(s, httpPort, 200, 60_000);
+      '--workers', '1',
+    ], { healthTimeoutMs: 60_000 });
 
     const errors = s.logs.filter((l) => l.event === 'zone_error').map((l) => String(l.msg).replaceAll(`${dir}/`, ''));
     expect(errors.sort()).toEqual([

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import dnsPacket from 'dns-packet';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort, query, startServer, udpQuery, waitHealth, type Server } from '../serve-harness.ts';
+import { freePort, query, startServer, stopServers, udpQuery, waitHealth, type Server } from '../serve-harness.ts';
 
 const SCRIPT = path.resolve('keepalived/check-peregrine');
 /** The bound the issue sets for every case. */
@@ -50,15 +50,9 @@ afterAll(() => {
   console.log(`check-peregrine timings:\n  ${measured.join('\n  ')}`);
 });
 
-const servers: Server[] = [];
 const sockets: dgram.Socket[] = [];
 afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    if (s.child.exitCode === null && s.child.signalCode === null) {
-      s.child.kill('SIGKILL');
-      await s.exited;
-    }
-  }
+  await stopServers();
   for (const s of sockets.splice(0)) s.close();
 });
 
@@ -73,7 +67,6 @@ async function startAppliance(drain: number): Promise<{ server: Server; dnsPort:
     '--http', `127.0.0.1:${httpPort}`,
     '--drain', String(drain),
   ]);
-  servers.push(server);
   await waitHealth(server, httpPort, 200);
   return { server, dnsPort };
 }

@@ -7,10 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IO_MODES, ioLogged } from '../serve-harness.ts';
-import { replaceAtomically, servedWithin, SERVED_WITHIN_MS, start, stopAll, zoneText } from '../reload-harness.ts';
+import { IO_MODES, ioLogged, startServing, stopServers } from '../serve-harness.ts';
+import { replaceAtomically, servedWithin, SERVED_WITHIN_MS, zoneText } from '../reload-harness.ts';
 
-afterEach(stopAll);
+afterEach(stopServers);
 
 /** dnsperf's summary line `  Queries lost:   N (x%)`. */
 function parseLost(output: string): number {
@@ -29,7 +29,7 @@ describe.each(IO_MODES)('peregrine serve --io %s: reloads under dnsperf load', (
     const lines: string[] = [];
     for (let i = 0; i < 2000; i++) lines.push(`h${(i * 7919) % HOSTS}.load.test A`, 'www.load.test A', 'load.test SOA', `nx${i}.load.test A`);
     writeFileSync(queries, `${lines.join('\n')}\n`);
-    const { s, dnsPort } = await start(['--zone', file, '--workers', '2', '--io', io]);
+    const { s, dnsPort } = await startServing(['--zone', file, '--workers', '2', '--io', io]);
     expect(ioLogged(s, io)).toBe(true);
 
     const perf = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(dnsPort), '-d', queries, '-l', '6', '-Q', '20000'], {

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricsText, replaceAtomically, serial, start, stopAll } from '../reload-harness.ts';
-import { waitFor } from '../serve-harness.ts';
+import { replaceAtomically, serial } from '../reload-harness.ts';
+import { metricsText, startServing, stopServers, waitFor } from '../serve-harness.ts';
 import { kdig, recordLines, run } from './kdig.ts';
 
 const KEY = { name: 'xfr-key', secret: Buffer.from('peregrine primary test key').toString('base64') };
@@ -33,13 +33,13 @@ beforeAll(async () => {
     `  - { name: ${KEY.name}, algorithm: hmac-sha256, secret: "${KEY.secret}" }`,
     'allow-transfer: [127.0.0.2/32]',
   ].join('\n') + '\n');
-  const started = await start(['--config', config, '--zone', file, '--workers', '1']);
+  const started = await startServing(['--config', config, '--zone', file, '--workers', '1']);
   port = started.dnsPort;
   httpPort = started.httpPort;
 }, 30_000);
 
 afterAll(() => {
-  stopAll();
+  void stopServers();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -5,26 +5,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { replaceAtomically, serial } from '../reload-harness.ts';
-import { describeLogs, freePort, healthz, query, startServer, udpQuery, waitFor, waitHealth, type Server } from '../serve-harness.ts';
+import { freePort, healthz, metricsText, query, startServing, stopServers, udpQuery, waitFor, type Server } from '../serve-harness.ts';
 import { run } from './kdig.ts';
 
 const ORIGIN = 'sec.test.';
 const KEY = { name: 'sec-key', secret: Buffer.from('secondary test key').toString('base64') };
 const dir = mkdtempSync(path.join(tmpdir(), 'peregrine-secondary-'));
-const running: Server[] = [];
 
 function zone(n: number, expire = 86400, extra = ''): string {
   return `$ORIGIN ${ORIGIN}\n$TTL 300\n@ IN SOA ns1 hostmaster ${n} 3600 1 ${expire} 300\n@ IN NS ns1\nns1 IN A 192.0.2.1\nwww IN A 192.0.2.${n}\n${extra}`;
 }
 
 async function serve(args: string[], ports?: { dns: number; http: number }) {
-  const dns = ports?.dns ?? (await freePort());
-  const http = ports?.http ?? (await freePort());
-  const s = startServer([...args, '--listen', `127.0.0.1:${dns}`, '--http', `127.0.0.1:${http}`, '--drain', '0', '--workers', '1']);
-  running.push(s);
-  return { s, dns, http };
+  const { s, dnsPort, httpPort } = await startServing([...args, '--workers', '1'], { dnsPort: ports?.dns, httpPort: ports?.http });
+  return { s, dns: dnsPort, http: httpPort };
 }
 
+/** SIGTERM, for a server a test takes away on purpose (the others go in afterEach). */
 async function stop(s: Server): Promise<void> {
   if (s.child.exitCode === null) {
     s.child.kill('SIGTERM');
@@ -32,9 +29,7 @@ async function stop(s: Server): Promise<void> {
   }
 }
 
-afterEach(async () => {
-  await Promise.all(running.splice(0).map(stop));
-});
+afterEach(stopServers);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(name: string, lines: string[]): string {
@@ -50,9 +45,7 @@ describe('Peregrine as a secondary of Peregrine', () => {
     const state = mkdtempSync(path.join(dir, 'state-'));
     const secPorts = { dns: await freePort(), http: await freePort() };
     const primary = await serve(['--zone', `${ORIGIN}=${zoneFile}`, '--allow-transfer', '127.0.0.0/8', '--notify', `127.0.0.1:${secPorts.dns}`]);
-    await waitHealth(primary.s, primary.http, 200);
     const secondary = await serve(['--secondary', `${ORIGIN}=127.0.0.1:${primary.dns}`, '--state-dir', state], secPorts);
-    await waitHealth(secondary.s, secondary.http, 200);
     expect(await serial(secondary.dns, ORIGIN)).toBe(1);
     const www = await udpQuery(secondary.dns, query(`www.${ORIGIN}`, 'A', 5));
     expect(www.answers?.map((a) => ('data' in a ? a.data : null))).toEqual(['192.0.2.1']);
@@ -79,7 +72,6 @@ describe('Peregrine as a secondary of Peregrine', () => {
     await stop(primary.s);
     await stop(secondary.s);
     const again = await serve(['--secondary', `${ORIGIN}=127.0.0.1:${primary.dns}`, '--state-dir', state]);
-    await waitHealth(again.s, again.http, 200);
     expect(await serial(again.dns, ORIGIN)).toBe(2);
   }, 40_000);
 
@@ -88,9 +80,7 @@ describe('Peregrine as a secondary of Peregrine', () => {
     writeFileSync(zoneFile, zone(10));
     const keys = ['tsig-keys:', `  - { name: ${KEY.name}, algorithm: hmac-sha512, secret: "${KEY.secret}" }`];
     const primary = await serve(['--config', config('p.yaml', keys), '--zone', `${ORIGIN}=${zoneFile}`]);
-    await waitHealth(primary.s, primary.http, 200);
     const secondary = await serve(['--config', config('s.yaml', [...keys, 'secondary:', `  - { origin: ${ORIGIN}, primaries: ["127.0.0.1:${primary.dns}"], key: ${KEY.name} }`])]);
-    await waitHealth(secondary.s, secondary.http, 200);
     expect(await serial(secondary.dns, ORIGIN)).toBe(10);
 
     const unsigned = await run('dig', ['+opcode=notify', '+tries=1', '@127.0.0.1', '-p', String(secondary.dns), ORIGIN, 'SOA']);
@@ -100,7 +90,7 @@ describe('Peregrine as a secondary of Peregrine', () => {
     const signed = await run('dig', ['-y', `hmac-sha512:${KEY.name}:${KEY.secret}`, '+opcode=notify', '+tries=1', '@127.0.0.1', '-p', String(secondary.dns), ORIGIN, 'SOA']);
     expect(signed.out).toMatch(/status: NOERROR/);
     expect(signed.out).not.toMatch(/tsig verify failure/i);
-    const metrics = await (await fetch(`http://127.0.0.1:${secondary.http}/metrics`)).text();
+    const metrics = await metricsText(secondary.http);
     expect(metrics).toMatch(/peregrine_notify_total\{zone="sec\.test\.",direction="in",peer="127\.0\.0\.1",result="refused"\} 1/);
     expect(metrics).toMatch(/peregrine_notify_total\{zone="sec\.test\.",direction="in",peer="127\.0\.0\.2",result="refused"\} 1/);
     expect(metrics).toMatch(/peregrine_transfers_total\{zone="sec\.test\.",kind="axfr-in",result="ok"\} 1/);
@@ -110,9 +100,7 @@ describe('Peregrine as a secondary of Peregrine', () => {
     const zoneFile = path.join(dir, 'c.zone');
     writeFileSync(zoneFile, zone(3, 4));
     const primary = await serve(['--zone', `${ORIGIN}=${zoneFile}`, '--allow-transfer', '127.0.0.1/32']);
-    await waitHealth(primary.s, primary.http, 200);
     const secondary = await serve(['--secondary', `${ORIGIN}=127.0.0.1:${primary.dns}`]);
-    await waitHealth(secondary.s, secondary.http, 200);
     expect(await serial(secondary.dns, ORIGIN)).toBe(3);
     await stop(primary.s);
     await waitFor(async () => (await healthz(secondary.http)) === 503, '/healthz 503 after expiry', 10_000);
@@ -121,6 +109,5 @@ describe('Peregrine as a secondary of Peregrine', () => {
     const probe = await udpQuery(secondary.dns, { type: 'query', id: 8, questions: [{ type: 'TXT', name: 'health.peregrine', class: 'CH' }] });
     expect(probe.rcode).toBe('SERVFAIL');
     expect(secondary.s.logs.some((l) => l.event === 'zone_expired')).toBe(true);
-    void describeLogs;
   }, 40_000);
 });

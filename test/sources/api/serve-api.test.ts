@@ -5,13 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeLogs, freePort, query, startServer, udpQuery, waitFor, waitHealth, type Server } from '../../serve-harness.ts';
+import { describeLogs, freePort, query, startServer, stopServers, udpQuery, waitFor, waitHealth } from '../../serve-harness.ts';
 import { tempDir } from './helpers.ts';
 
-const running: Server[] = [];
-afterEach(() => {
-  for (const s of running.splice(0)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-});
+afterEach(stopServers);
 
 const TOKEN = 'e2e-token-0123456789';
 
@@ -26,7 +23,6 @@ async function start(stateDir: string, tokenFile: string) {
     '--workers', '2',
     '--drain', '0',
   ]);
-  running.push(s);
   await waitFor(() => {
     if (s.child.exitCode !== null) throw new Error(`server exited:\n${describeLogs(s)}`);
     return s.logs.some((l) => l.event === 'serving');
@@ -97,7 +93,6 @@ describe('serve with the control API', () => {
     writeFileSync(path.join(dir, 'empty'), '\n');
     for (const [file, reason] of [[path.join(dir, 'missing'), /cannot read .*missing/], [path.join(dir, 'empty'), /empty is empty/]] as const) {
       const s = startServer(['--zone', 'examples/localhost.zone', '--api-token-file', file, '--listen', `127.0.0.1:${await freePort()}`, '--http', '127.0.0.1:0', '--workers', '1']);
-      running.push(s);
       expect(await s.exited).toBe(2);
       expect(describeLogs(s)).toMatch(reason);
     }
