@@ -257,13 +257,8 @@ export class ApiZones implements ZoneSource {
   }
 
   /** PUT /zones/NAME/records/OWNER/TYPE: replace one RRset (create it if new). */
-  async putRRset(name: string, ownerText: string, typeText: string, input: RRsetInput): Promise<ChangeResult> {
-    const origin = this.origin(name);
-    const type = this.type(typeText);
-    return this.serialize(origin, async () => {
-      this.requireStateDir();
-      const z = this.apiZone(origin);
-      const owner = this.owner(ownerText, z);
+  putRRset(name: string, ownerText: string, typeText: string, input: RRsetInput): Promise<ChangeResult> {
+    return this.changeRRset(name, ownerText, typeText, (z, owner, type, origin) => {
       if (type === TYPE_SOA && owner.length !== z.content.origin.length) {
         throw badRequest(`SOA record at ${nameToText(owner)} is not at the zone apex ${origin}`, origin);
       }
@@ -275,16 +270,27 @@ export class ApiZones implements ZoneSource {
   }
 
   /** DELETE /zones/NAME/records/OWNER/TYPE. */
-  async deleteRRset(name: string, ownerText: string, typeText: string): Promise<ChangeResult> {
+  deleteRRset(name: string, ownerText: string, typeText: string): Promise<ChangeResult> {
+    return this.changeRRset(name, ownerText, typeText, (z, owner, type, origin) => {
+      if (type === TYPE_SOA) throw badRequest(`the SOA record cannot be deleted (DELETE /zones/${origin} deletes the zone)`, origin);
+      if (z.content.get(owner, type) === undefined) throw notFound(`no ${typeToText(type)} records at ${nameToText(owner)}`, origin);
+      return this.commit(z, z.content.without(owner, type), `${nameToText(owner)} ${typeToText(type)} deleted`);
+    });
+  }
+
+  /** One RRset of an API zone, named as in the URL, changed by `change` in the zone's turn. */
+  private changeRRset(
+    name: string,
+    ownerText: string,
+    typeText: string,
+    change: (z: ApiZone, owner: WireName, type: number, origin: string) => Promise<ChangeResult>,
+  ): Promise<ChangeResult> {
     const origin = this.origin(name);
     const type = this.type(typeText);
     return this.serialize(origin, async () => {
       this.requireStateDir();
       const z = this.apiZone(origin);
-      const owner = this.owner(ownerText, z);
-      if (type === TYPE_SOA) throw badRequest(`the SOA record cannot be deleted (DELETE /zones/${origin} deletes the zone)`, origin);
-      if (z.content.get(owner, type) === undefined) throw notFound(`no ${typeToText(type)} records at ${nameToText(owner)}`, origin);
-      return this.commit(z, z.content.without(owner, type), `${nameToText(owner)} ${typeToText(type)} deleted`);
+      return change(z, this.owner(ownerText, z), type, origin);
     });
   }
 
