@@ -4,29 +4,16 @@
 // validate keeps the last good one serving, logs FILE:LINE and counts a failure. Each zone is
 // republished only when its content changed, with the serial one more.
 
-import type { Logger } from '../../primary/log.ts';
-import type { Publisher } from '../../primary/publisher.ts';
-import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
 import { isSubdomain, parseName } from '../../zone/name.ts';
 import { type FileWatcher, watchFile } from '../files/watch.ts';
 import { reverseName } from '../services/address.ts';
 import { SourceFileError } from '../services/config.ts';
-import type { NameServer, PtrRecord, ZoneContent } from '../services/generated-zone.ts';
-import { GeneratedZones, type UpdateReason } from '../services/generated-zones.ts';
+import type { PtrRecord, ZoneContent } from '../services/generated-zone.ts';
+import { GeneratedZones, type GeneratedSourceOptions, type UpdateReason } from '../services/generated-zones.ts';
 import { readRegistryFile, type RegistryData } from './registry-file.ts';
 
-export interface RegistrySourceOptions {
-  file: string;
-  publisher: Publisher;
-  registry: ZoneRegistry;
-  log: Logger;
-  stateDir: string | null;
-  defaultNs: (origin: string) => NameServer[];
-  onPublished?: () => void;
-  watch?: boolean;
-  debounceMs?: number;
-}
+export type RegistrySourceOptions = GeneratedSourceOptions;
 
 export class RegistrySource implements ZoneSource {
   readonly kind = 'registry';

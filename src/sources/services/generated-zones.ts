@@ -9,7 +9,7 @@ import type { Publisher } from '../../primary/publisher.ts';
 import { loadZoneModel, type LoadedZone } from '../../primary/zone-loader.ts';
 import { firstProblem, logZoneErrors, zoneFields, zoneSummary } from '../../primary/zone-log.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
-import { assembleZone, type ZoneContent } from './generated-zone.ts';
+import { assembleZone, type NameServer, type ZoneContent } from './generated-zone.ts';
 import { SerialKeeper } from './serial.ts';
 
 export type UpdateReason = 'start' | 'change' | 'health' | 'sighup';
@@ -22,6 +22,16 @@ export interface GeneratedZonesOptions {
   onPublished?: () => void;
   /** For log lines: `services`, `registry`. */
   kind: string;
+}
+
+/** What a source of generated zones (a services or registry file) is built with. */
+export interface GeneratedSourceOptions extends Omit<GeneratedZonesOptions, 'kind'> {
+  file: string;
+  /** Name servers of a zone whose file has no `ns:` (the server's own addresses). */
+  defaultNs: (origin: string) => NameServer[];
+  /** Test seams. */
+  watch?: boolean;
+  debounceMs?: number;
 }
 
 interface Served {

@@ -5,37 +5,24 @@
 
 import path from 'node:path';
 import { type PeregrineError } from '../../errors.ts';
-import type { Logger } from '../../primary/log.ts';
-import type { Publisher } from '../../primary/publisher.ts';
 import { readZone } from '../../primary/zone-reader.ts';
-import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
 import type { ResourceRecord } from '../../zone/model.ts';
 import { type FileWatcher, watchFile } from '../files/watch.ts';
 import { HealthChecker, targetKey, type Target } from './checker.ts';
 import { readServicesFile, SourceFileError, type ServicesConfig, type ServiceSpec } from './config.ts';
-import type { AddressRecords, NameServer, ZoneContent } from './generated-zone.ts';
-import { GeneratedZones, type UpdateReason } from './generated-zones.ts';
+import type { AddressRecords, ZoneContent } from './generated-zone.ts';
+import { GeneratedZones, type GeneratedSourceOptions, type UpdateReason } from './generated-zones.ts';
 import type { EndpointState } from './hysteresis.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { Probe } from './probes.ts';
 import { pick, rank } from './rendezvous.ts';
 
-export interface ServicesSourceOptions {
-  file: string;
-  publisher: Publisher;
-  registry: ZoneRegistry;
-  log: Logger;
-  stateDir: string | null;
-  /** Name servers of a zone whose file has no `ns:` (the server's own addresses). */
-  defaultNs: (origin: string) => NameServer[];
+export interface ServicesSourceOptions extends GeneratedSourceOptions {
   metrics?: ServiceMetrics;
-  onPublished?: () => void;
   /** Test seams. */
   probe?: Probe;
   maxInFlight?: number;
-  watch?: boolean;
-  debounceMs?: number;
 }
 
 /** How long start() waits for the first probe of every endpoint before publishing anyway. */
