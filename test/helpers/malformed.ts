@@ -27,7 +27,8 @@ export function validQuery(name = 'www.example.', edns = false, id = MALFORMED_I
 
 const OPT = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);
 
-function header(id: number, flags: number, qd: number, an: number, ns: number, ar: number): Buffer {
+/** A DNS header with these fields, for hand-built messages. */
+export function header(id: number, flags: number, qd: number, an: number, ns: number, ar: number): Buffer {
   const h = Buffer.alloc(12);
   h.writeUInt16BE(id, 0);
   h.writeUInt16BE(flags, 2);
@@ -40,7 +41,8 @@ function header(id: number, flags: number, qd: number, an: number, ns: number, a
 
 const QTAIL = Buffer.from([0, 1, 0, 1]); // A IN
 
-function wireName(labels: string[]): Buffer {
+/** Uncompressed wire form of these labels (no escapes: each label's bytes as given). */
+export function wireName(labels: string[]): Buffer {
   return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
 }
 

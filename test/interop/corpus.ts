@@ -2,6 +2,7 @@
 // and Peregrine, and the answers are compared section by section (helpers/compare.ts).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { header, wireName } from '../helpers/malformed.ts';
 import type { EdnsOptions, QuerySpec } from './helpers/dns-client.ts';
 import type { ZoneFile, ZoneRecord } from './helpers/knotd.ts';
 import type { CorpusCase, CorpusQuery, RawQuery } from './helpers/run.ts';
@@ -414,20 +415,8 @@ function opcodeCases(): CorpusCase[] {
   return out;
 }
 
-function rawHeader(id: number, flags: number, qd: number, an: number, ns: number, ar: number): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt16BE(id, 0);
-  b.writeUInt16BE(flags, 2);
-  b.writeUInt16BE(qd, 4);
-  b.writeUInt16BE(an, 6);
-  b.writeUInt16BE(ns, 8);
-  b.writeUInt16BE(ar, 10);
-  return b;
-}
-
 function rawName(name: string): Buffer {
-  const parts = name.replace(/\.$/, '').split('.').filter((l) => l.length > 0);
-  return Buffer.concat([...parts.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+  return wireName(name.replace(/\.$/, '').split('.').filter((l) => l.length > 0));
 }
 
 function rawQuestion(name: string, type: number, qclass = 1): Buffer {
@@ -454,22 +443,22 @@ function optOption(code: number, data: Buffer): Buffer {
 }
 
 const RAW: RawQuery[] = [
-  { what: 'QDCOUNT=0, no EDNS', raw: rawHeader(0, 0, 0, 0, 0, 0) },
-  { what: 'QDCOUNT=0 with EDNS', raw: Buffer.concat([rawHeader(0, 0, 0, 0, 0, 1), rawOpt()]) },
-  { what: 'QDCOUNT=0, RD set', raw: rawHeader(0, 0x0100, 0, 0, 0, 0) },
+  { what: 'QDCOUNT=0, no EDNS', raw: header(0, 0, 0, 0, 0, 0) },
+  { what: 'QDCOUNT=0 with EDNS', raw: Buffer.concat([header(0, 0, 0, 0, 0, 1), rawOpt()]) },
+  { what: 'QDCOUNT=0, RD set', raw: header(0, 0x0100, 0, 0, 0, 0) },
   {
     what: 'QDCOUNT=2 (two questions)',
-    raw: Buffer.concat([rawHeader(0, 0, 2, 0, 0, 0), rawQuestion('www.interop.test.', 1), rawQuestion('mail.interop.test.', 1)]),
+    raw: Buffer.concat([header(0, 0, 2, 0, 0, 0), rawQuestion('www.interop.test.', 1), rawQuestion('mail.interop.test.', 1)]),
   },
-  { what: 'QDCOUNT=1 but no question bytes', raw: rawHeader(0, 0, 1, 0, 0, 0) },
+  { what: 'QDCOUNT=1 but no question bytes', raw: header(0, 0, 1, 0, 0, 0) },
   {
     what: 'question truncated inside QTYPE',
-    raw: Buffer.concat([rawHeader(0, 0, 1, 0, 0, 0), rawName('www.interop.test.'), Buffer.from([0])]),
+    raw: Buffer.concat([header(0, 0, 1, 0, 0, 0), rawName('www.interop.test.'), Buffer.from([0])]),
   },
   {
     what: 'ANCOUNT=1 in a query (with a record)',
     raw: Buffer.concat([
-      rawHeader(0, 0, 1, 1, 0, 0),
+      header(0, 0, 1, 1, 0, 0),
       rawQuestion('www.interop.test.', 1),
       rawName('www.interop.test.'),
       Buffer.from([0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]),
@@ -478,25 +467,25 @@ const RAW: RawQuery[] = [
   {
     what: 'NSCOUNT=1 in a query (SOA-less junk record)',
     raw: Buffer.concat([
-      rawHeader(0, 0, 1, 0, 1, 0),
+      header(0, 0, 1, 0, 1, 0),
       rawQuestion('www.interop.test.', 1),
       rawName('interop.test.'),
       Buffer.from([0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]),
     ]),
   },
-  { what: 'ARCOUNT=1 but nothing there', raw: Buffer.concat([rawHeader(0, 0, 1, 0, 0, 1), rawQuestion('www.interop.test.', 1)]) },
+  { what: 'ARCOUNT=1 but nothing there', raw: Buffer.concat([header(0, 0, 1, 0, 0, 1), rawQuestion('www.interop.test.', 1)]) },
   {
     what: 'two OPT records',
-    raw: Buffer.concat([rawHeader(0, 0, 1, 0, 0, 2), rawQuestion('www.interop.test.', 1), rawOpt(), rawOpt()]),
+    raw: Buffer.concat([header(0, 0, 1, 0, 0, 2), rawQuestion('www.interop.test.', 1), rawOpt(), rawOpt()]),
   },
   {
     what: 'OPT with a non-root owner',
-    raw: Buffer.concat([rawHeader(0, 0, 1, 0, 0, 1), rawQuestion('www.interop.test.', 1), rawOpt(1232, 0, rawName('x.'))]),
+    raw: Buffer.concat([header(0, 0, 1, 0, 0, 1), rawQuestion('www.interop.test.', 1), rawOpt(1232, 0, rawName('x.'))]),
   },
   {
     what: 'OPT with NSID request (option 3, empty)',
     raw: Buffer.concat([
-      rawHeader(0, 0, 1, 0, 0, 1),
+      header(0, 0, 1, 0, 0, 1),
       rawQuestion('www.interop.test.', 1),
       rawOpt(1232, 0, Buffer.from([0]), optOption(3, Buffer.alloc(0))),
     ]),
@@ -504,7 +493,7 @@ const RAW: RawQuery[] = [
   {
     what: 'OPT with an unknown option (65001)',
     raw: Buffer.concat([
-      rawHeader(0, 0, 1, 0, 0, 1),
+      header(0, 0, 1, 0, 0, 1),
       rawQuestion('www.interop.test.', 1),
       rawOpt(1232, 0, Buffer.from([0]), optOption(65001, Buffer.from('hello'))),
     ]),
@@ -512,7 +501,7 @@ const RAW: RawQuery[] = [
   {
     what: 'OPT with a client cookie (option 10, 8 bytes)',
     raw: Buffer.concat([
-      rawHeader(0, 0, 1, 0, 0, 1),
+      header(0, 0, 1, 0, 0, 1),
       rawQuestion('www.interop.test.', 1),
       rawOpt(1232, 0, Buffer.from([0]), optOption(10, Buffer.from('0123456789abcdef', 'hex'))),
     ]),
@@ -520,7 +509,7 @@ const RAW: RawQuery[] = [
   {
     what: 'OPT with a padding request (option 12, empty)',
     raw: Buffer.concat([
-      rawHeader(0, 0, 1, 0, 0, 1),
+      header(0, 0, 1, 0, 0, 1),
       rawQuestion('www.interop.test.', 1),
       rawOpt(1232, 0, Buffer.from([0]), optOption(12, Buffer.alloc(0))),
     ]),
@@ -528,28 +517,28 @@ const RAW: RawQuery[] = [
   {
     what: 'OPT with a malformed option (length runs past RDATA)',
     raw: Buffer.concat([
-      rawHeader(0, 0, 1, 0, 0, 1),
+      header(0, 0, 1, 0, 0, 1),
       rawQuestion('www.interop.test.', 1),
       rawOpt(1232, 0, Buffer.from([0]), Buffer.from([0xfd, 0xe9, 0x00, 0x10, 0x41])),
     ]),
   },
   {
     what: 'OPT with unknown EDNS flag bits (Z=0x4000)',
-    raw: Buffer.concat([rawHeader(0, 0, 1, 0, 0, 1), rawQuestion('www.interop.test.', 1), rawOpt(1232, 0x4000)]),
+    raw: Buffer.concat([header(0, 0, 1, 0, 0, 1), rawQuestion('www.interop.test.', 1), rawOpt(1232, 0x4000)]),
   },
   {
     what: 'question name with a compression pointer to the header',
-    raw: Buffer.concat([rawHeader(0, 0, 1, 0, 0, 0), Buffer.from([3, 0x77, 0x77, 0x77, 0xc0, 0x04, 0, 1, 0, 1])]),
+    raw: Buffer.concat([header(0, 0, 1, 0, 0, 0), Buffer.from([3, 0x77, 0x77, 0x77, 0xc0, 0x04, 0, 1, 0, 1])]),
   },
   {
     what: 'trailing garbage after the question',
-    raw: Buffer.concat([rawHeader(0, 0, 1, 0, 0, 0), rawQuestion('www.interop.test.', 1), Buffer.from([1, 2, 3])]),
+    raw: Buffer.concat([header(0, 0, 1, 0, 0, 0), rawQuestion('www.interop.test.', 1), Buffer.from([1, 2, 3])]),
   },
   { what: 'message shorter than a header (11 bytes)', raw: Buffer.alloc(11) },
   {
     what: 'label with a dot byte inside (www\\.interop.test.)',
     raw: Buffer.concat([
-      rawHeader(0, 0, 1, 0, 0, 0),
+      header(0, 0, 1, 0, 0, 0),
       Buffer.from([16]),
       Buffer.from('www.interop.test', 'latin1'),
       Buffer.from([0, 0, 1, 0, 1]),
