@@ -5,8 +5,8 @@ import { ZoneFiles } from '../sources/files/zone-files.ts';
 import { TinydnsSource } from '../sources/tinydns/source.ts';
 import { registrySource, servicesSource } from '../sources/services/create.ts';
 import { SecondaryZones } from '../sources/secondary/secondary-zones.ts';
+import { needsTransferForm } from '../transfer/transfers.ts';
 import { reloadDurationHistogram } from './reload-metrics.ts';
-import type { ServeOptions } from '../config/serve-options.ts';
 import type { SourceContext, ZoneSource } from './zone-source.ts';
 
 export function createSources(c: SourceContext): ZoneSource[] {
@@ -30,7 +30,7 @@ function zoneFileSource(c: SourceContext, observeLoad: (seconds: number) => void
     registry: c.registry,
     log: c.log,
     expiryWarningSeconds: c.options.expiryWarningSeconds,
-    transferForm: transfersOut(c.options),
+    transferForm: needsTransferForm(c.options),
     observeLoad,
     onPublished: c.onPublished,
     build: c.builds.build,
@@ -48,9 +48,4 @@ function tinydnsSource(c: SourceContext, observeLoad: (seconds: number) => void)
     observeLoad,
     onPublished: c.onPublished,
   });
-}
-
-/** Whether anyone may transfer our zones or is told of them: only then do zones need a transfer form. */
-export function transfersOut(o: Pick<ServeOptions, 'allowTransfer' | 'tsigKeys' | 'notify'>): boolean {
-  return o.allowTransfer.length > 0 || o.tsigKeys.length > 0 || o.notify.length > 0;
 }

@@ -39,7 +39,7 @@ export function createTransfers(options: ServeOptions, publisher: Publisher, reg
     log,
   });
   // Only worth the diff when someone can transfer from us.
-  const journaling = options.allowTransfer.length > 0 || keyring.size > 0;
+  const journaling = transfersAllowed(options);
   publisher.onPublished((changed, removed) => {
     if (journaling) {
       for (const origin of removed) journal.forget(origin);
@@ -63,4 +63,16 @@ export function createTransfers(options: ServeOptions, publisher: Publisher, reg
       service.close();
     },
   };
+}
+
+type TransferSettings = Pick<ServeOptions, 'allowTransfer' | 'tsigKeys' | 'notify'>;
+
+/** Whether anyone may transfer our zones: an address in --allow-transfer, or a holder of any TSIG key. */
+export function transfersAllowed(o: TransferSettings): boolean {
+  return o.allowTransfer.length > 0 || o.tsigKeys.length > 0;
+}
+
+/** Whether zones need their transfer form: someone may transfer them, or is sent NOTIFY (it carries the SOA). */
+export function needsTransferForm(o: TransferSettings): boolean {
+  return transfersAllowed(o) || o.notify.length > 0;
 }
