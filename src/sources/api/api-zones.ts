@@ -150,6 +150,11 @@ export class ApiZones implements ZoneSource {
     return this.dir !== null;
   }
 
+  /** Is `origin` (lowercase, trailing dot) one of the API's own zones, editable through it? */
+  manages(origin: string): boolean {
+    return this.zones.has(origin);
+  }
+
   // --- reads ---------------------------------------------------------------------------------
 
   /** Every RRset of an API zone, in canonical order. */

@@ -17,9 +17,13 @@ export interface ApiRoutesOptions {
   auth: BearerAuth;
   registry: Registry;
   log: Logger;
+  /** More JSON routes behind the same token and error handling (the web console's reads). */
+  more?: readonly JsonRoute[];
 }
 
-type Handler = (params: Record<string, string>, body: () => Promise<unknown>) => Promise<{ status: number; json: unknown }>;
+/** A JSON route: path parameters, the body (read on demand) and the query string in; status and JSON out. */
+export type Handler = (params: Record<string, string>, body: () => Promise<unknown>, query: URLSearchParams) => Promise<{ status: number; json: unknown }>;
+export type JsonRoute = [method: string, path: string, handler: Handler];
 
 export function apiRoutes(o: ApiRoutesOptions): HttpRoute[] {
   const requests = new Counter({
@@ -30,7 +34,7 @@ export function apiRoutes(o: ApiRoutesOptions): HttpRoute[] {
   });
   const z = o.zones;
   const ok = (json: unknown) => ({ status: 200, json });
-  const routes: [string, string, Handler][] = [
+  const routes: JsonRoute[] = [
     ['GET', '/zones/:name/records', async (p) => ok(z.records(p.name))],
     ['GET', '/zones/:name/records/:owner/:type', async (p) => ok(z.rrset(p.name, p.owner, p.type))],
     ['PUT', '/zones/:name/records/:owner/:type', async (p, body) => ok(await z.putRRset(p.name, p.owner, p.type, rrsetInput(await body(), 'body')))],
@@ -38,6 +42,7 @@ export function apiRoutes(o: ApiRoutesOptions): HttpRoute[] {
     ['PUT', '/zones/:name', async (p, body) => ({ status: 201, json: await z.create(p.name, zoneInput(await body())) })],
     ['DELETE', '/zones/:name', async (p) => ok(await z.remove(p.name))],
     ['POST', '/zones/:name/reload', async (p) => ok(await z.reload(p.name))],
+    ...(o.more ?? []),
   ];
   return routes.map(([method, path, handler]) => ({
     method,
@@ -75,7 +80,7 @@ async function serve(
     return;
   }
   try {
-    const { status, json } = await handler(params, () => readJson(req));
+    const { status, json } = await handler(params, () => readJson(req), new URL(req.url ?? '/', 'http://localhost').searchParams);
     answer(res, status, json);
   } catch (err) {
     if (!(err instanceof ApiError)) {

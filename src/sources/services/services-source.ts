@@ -95,6 +95,39 @@ export class ServicesSource implements ZoneSource {
     this.removeStates?.();
   }
 
+  /**
+   * Each service with its endpoints (health, last check) and, per name, the endpoints its answers
+   * hold now — computed by the same `content()` the zone is built from (the console's Services view).
+   */
+  status(): ServicesStatus | null {
+    const c = this.current;
+    if (c === null) return null;
+    // performance.now() → wall clock, for the time of each endpoint's last probe.
+    const wall = (t: number) => new Date(Date.now() - (performance.now() - t)).toISOString();
+    const answered = new Map(this.content(c).addresses.map((a) => [a.owner, a.addresses.map((e) => e.text)]));
+    return {
+      zone: c.config.apex.origin,
+      file: this.o.file,
+      services: c.config.services.map((s, si) => ({
+        id: s.id,
+        check: s.check?.kind ?? null,
+        replicas: s.replicas,
+        failClosed: s.failClosed,
+        endpoints: s.endpoints.map((e, i) => {
+          const key = c.keys[si][i];
+          const target = key === null ? undefined : this.checker.get(key);
+          return {
+            address: e.text,
+            state: key === null ? 'unchecked' : (target?.health.state ?? 'unknown'),
+            lastCheck: target?.lastProbeAt == null ? null : wall(target.lastProbeAt),
+            lastOk: target?.lastOk ?? null,
+          };
+        }),
+        names: s.names.map((n) => ({ name: n.name, answered: answered.get(n.name) ?? [] })),
+      })),
+    };
+  }
+
   /** The zone served now (tests, logs). */
   served() {
     return this.current === null ? undefined : this.zones.get(this.current.config.apex.origin);
@@ -222,6 +255,20 @@ export class ServicesSource implements ZoneSource {
       }
     }
   }
+}
+
+/** GET /console/services: what ServicesSource.status() reports. */
+export interface ServicesStatus {
+  zone: string;
+  file: string;
+  services: {
+    id: string;
+    check: string | null;
+    replicas: number;
+    failClosed: boolean;
+    endpoints: { address: string; state: string; lastCheck: string | null; lastOk: boolean | null }[];
+    names: { name: string; answered: string[] }[];
+  }[];
 }
 
 /** Each family ranked on its own: A answers pick among IPv4 endpoints, AAAA among IPv6 ones. */
