@@ -6,14 +6,15 @@
 // of a 1M-name zone costs one walk of the node table (names compared as bytes) plus one query per
 // RRset shown.
 
-import { AnswerEngine, type AnswerOptions } from '../answer/answer.ts';
-import { H_APEX, H_APEX_LEN, NODE_CUT, NODE_ENT, NODE_OCCLUDED, N_NAME, N_NAMELEN, N_TYPES } from '../image/layout.ts';
+import type { AnswerOptions } from '../answer/answer.ts';
+import { ImageRecords, type ImageRRset } from '../image/image-records.ts';
+import { H_APEX, H_APEX_LEN, NODE_CUT, NODE_ENT, NODE_OCCLUDED, N_NAME, N_NAMELEN } from '../image/layout.ts';
 import { ZoneImage } from '../image/zone-image.ts';
 import { parseMessage, type WireRecord } from '../transfer/message.ts';
 import type { ZoneSet } from '../worker/protocol.ts';
 import { nameToText, parseName } from '../zone/name.ts';
 import { rdataToText } from '../zone/rdata-text.ts';
-import { TYPE_NS, typeToText } from '../zone/types.ts';
+import { typeToText } from '../zone/types.ts';
 
 export interface RRsetView {
   owner: string;
@@ -39,21 +40,16 @@ export interface AskResult {
   bytes: number;
 }
 
-const OPT_DO = 0x8000;
-/** Wire size of the largest answer the tester asks for: as over TCP. */
-const MAX_MESSAGE = 65535;
-
 export class ZoneView {
   private readonly options: AnswerOptions;
   private readonly current: () => ZoneSet;
   private generation = -1;
-  private engine: AnswerEngine | null = null;
+  private reader: ImageRecords | null = null;
   private byOrigin = new Map<string, ZoneImage>();
-  private readonly out = new Uint8Array(MAX_MESSAGE);
 
   constructor(options: AnswerOptions, current: () => ZoneSet) {
     // Transfers and TSIG are the primary's business: the tester answers as an unconfigured server.
-    this.options = { ...options, handoff: false };
+    this.options = options;
     this.current = current;
   }
 
@@ -76,27 +72,21 @@ export class ZoneView {
       names++;
     }
     const rrsets: RRsetView[] = [];
-    for (const node of owners) rrsets.push(...this.nodeRRsets(zone, node));
+    for (const node of owners) rrsets.push(...this.reader!.nodeRRsets(zone, node).map(toView));
     return { zone: origin, serial: zone.serial, names, offset, limit, rrsets };
   }
 
   /** The answer to (name, type) with DO as asked, as `dig` prints it (parseName throws on a bad name). */
   ask(name: string, type: number, dnssec: boolean): AskResult {
     this.refresh();
-    const query = buildQuery(parseName(name.endsWith('.') ? name : `${name}.`, null), type, dnssec);
-    const engine = this.engine!;
-    engine.client.setText('127.0.0.1');
-    const n = engine.answer(query, query.length, this.out, true);
-    if (n <= 0) return { text: ';; no answer (the query was dropped)\n', rcode: 'none', bytes: 0 };
-    const message = this.out.slice(0, n);
-    return { text: digText(message), rcode: rcodeText(message[3] & 0x0f), bytes: n };
+    const message = this.reader!.ask(parseName(name.endsWith('.') ? name : `${name}.`, null), type, dnssec);
+    if (message === null) return { text: ';; no answer (the query was dropped)\n', rcode: 'none', bytes: 0 };
+    return { text: digText(message), rcode: rcodeText(message[3] & 0x0f), bytes: message.length };
   }
 
   private refresh(): void {
     const set = this.current();
-    if (set.generation === this.generation && this.engine !== null) return;
-    const engine = new AnswerEngine(this.options);
-    engine.setZones(set.images);
+    if (set.generation === this.generation && this.reader !== null) return;
     const byOrigin = new Map<string, ZoneImage>();
     for (const image of set.images) {
       const zone = new ZoneImage(image);
@@ -104,51 +94,14 @@ export class ZoneView {
       const h = zone.u32;
       byOrigin.set(nameToText(zone.bytes.slice(h[H_APEX], h[H_APEX] + h[H_APEX_LEN])).toLowerCase(), zone);
     }
-    this.engine = engine;
+    this.reader = new ImageRecords(set.images, this.options);
     this.byOrigin = byOrigin;
     this.generation = set.generation;
   }
-
-  /** Every RRset of one node: each type of its type table asked for, the records owned by the node kept. */
-  private nodeRRsets(zone: ZoneImage, node: number): RRsetView[] {
-    const u32 = zone.u32;
-    const nameAt = u32[node + N_NAME];
-    const owner = zone.bytes.slice(nameAt, nameAt + (u32[node + N_NAMELEN] & 0xffff));
-    const cut = ((u32[node + N_NAMELEN] >>> 16) & NODE_CUT) !== 0;
-    const table = u32[node + N_TYPES] >>> 2;
-    const types: number[] = [];
-    for (let k = 0; k < u32[table]; k++) types.push(u32[table + 1 + k * 3]);
-    if (cut && !types.includes(TYPE_NS)) types.unshift(TYPE_NS);
-    const engine = this.engine!;
-    const sets: RRsetView[] = [];
-    for (const type of types) {
-      const query = buildQuery(owner, type, false);
-      const n = engine.answer(query, query.length, this.out, true);
-      if (n <= 0) continue;
-      const parsed = parseMessage(this.out.subarray(0, n));
-      // A delegation's NS (and its glue) come back as a referral, in the authority section.
-      const found = [...parsed.answers, ...parsed.authority].filter((r) => r.type === type && sameName(r.owner, owner));
-      if (found.length > 0) sets.push(toView(found));
-    }
-    return sets;
-  }
 }
 
-function toView(records: WireRecord[]): RRsetView {
-  const r = records[0];
-  const seen = new Set<string>();
-  for (const x of records) seen.add(rdataToText(x.type, x.rdata));
-  return { owner: nameToText(r.owner), type: typeToText(r.type), ttl: r.ttl, records: [...seen] };
-}
-
-function sameName(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] >= 0x41 && a[i] <= 0x5a ? a[i] | 0x20 : a[i];
-    const y = b[i] >= 0x41 && b[i] <= 0x5a ? b[i] | 0x20 : b[i];
-    if (x !== y) return false;
-  }
-  return true;
+function toView(set: ImageRRset): RRsetView {
+  return { owner: nameToText(set.owner), type: typeToText(set.type), ttl: set.ttl, records: set.rdata.map((r) => rdataToText(set.type, r)) };
 }
 
 /** The name at bytes[at .. at+length) as lowercase text without the final dot, into `scratch`; its length. */
@@ -171,31 +124,6 @@ function containsName(bytes: Uint8Array, at: number, length: number, needle: Uin
     return true;
   }
   return false;
-}
-
-function buildQuery(name: Uint8Array, type: number, dnssec: boolean): Uint8Array {
-  const q = new Uint8Array(12 + name.length + 4 + 11);
-  q[5] = 1; // QDCOUNT
-  q[11] = 1; // ARCOUNT: an OPT record
-  q.set(name, 12);
-  let p = 12 + name.length;
-  q[p++] = type >> 8;
-  q[p++] = type & 0xff;
-  q[p++] = 0;
-  q[p++] = 1; // IN
-  // OPT: root owner, type 41, payload 65535 (answered as over TCP), DO as asked.
-  q[p++] = 0;
-  q[p++] = 0;
-  q[p++] = 41;
-  q[p++] = 0xff;
-  q[p++] = 0xff;
-  q[p++] = 0; // extended RCODE
-  q[p++] = 0; // version
-  q[p++] = dnssec ? OPT_DO >> 8 : 0;
-  q[p++] = 0;
-  q[p++] = 0; // RDLENGTH
-  q[p++] = 0;
-  return q;
 }
 
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
