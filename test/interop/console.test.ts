@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Dialog, type Page } from 'playwright-core';
 import { freePort } from '../helpers/ports.ts';
 import { startPeregrine, type PeregrineHandle } from './helpers/peregrine.ts';
 
@@ -165,7 +165,7 @@ describe('web console in chromium', () => {
     await page.getByLabel('Value').fill('203.0.113.8');
     await page.getByRole('button', { name: 'Save' }).click();
     expect(await served(server.port, 'www.api.test.', 'A', (o) => o === '203.0.113.8')).toBe('203.0.113.8');
-    page.once('dialog', (d) => void d.accept());
+    page.once('dialog', (d: Dialog) => void d.accept());
     await page.getByRole('button', { name: 'Delete www.api.test. A 203.0.113.8' }).click();
     expect(await served(server.port, 'www.api.test.', 'A', (o) => o === '')).toBe('');
   });
@@ -205,7 +205,7 @@ describe('web console in chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`http://127.0.0.1:${server.httpPort}/#/zones`);
     await page.getByRole('link', { name: 'files.test.' }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await shot('phone');
   });
