@@ -14,6 +14,8 @@ import { NameScratch, ParsedQuery, PARSE_BADVERS, PARSE_DROP, PARSE_FORMERR } fr
 import { ChaosAnswers, type ChaosOptions } from './chaos.ts';
 import { ClientAddress } from './client-address.ts';
 import { clientLocation } from '../image/location.ts';
+import { ClientSubnet } from './ecs.ts';
+import { GeoSelector } from './geo-select.ts';
 import { DenialSearch } from './denial-search.ts';
 import {
   compressOwner, fragmentRecords, fragmentSize, writeFragmentRecords, writeFragmentSigs,
@@ -24,6 +26,12 @@ export type { ChaosOptions } from './chaos.ts';
 export interface AnswerOptions {
   /** Largest UDP response to an EDNS client (RFC 9715 recommends 1232). */
   maxUdpPayload: number;
+  /**
+   * EDNS Client Subnet (`--ecs`): a query's ECS address chooses geo views instead of the source
+   * address, and the answer carries the option back with its scope; malformed ECS is FORMERR.
+   * Off: the option is ignored, as Knot does without `edns-client-subnet: on`.
+   */
+  ecs?: boolean;
   chaos: ChaosOptions;
   /**
    * Hand zone transfers (AXFR over TCP, IXFR), NOTIFY and TSIG-signed queries to the primary
@@ -58,7 +66,6 @@ const OPCODE_UPDATE = 5;
 const TYPE_CNAME = 5;
 const OPT_LENGTH = 11;
 /** RFC 8914 Extended DNS Error option, code 20 "Not Authoritative": 4-byte header + INFO-CODE. */
-const EDE_LENGTH = 6;
 const EDE_NOT_AUTHORITATIVE = 20;
 const MAX_ADDITIONAL = 1024;
 const NO_SHIFT = 0x7fffffff;
@@ -83,6 +90,9 @@ export class AnswerEngine {
   private zoneTable = new Int32Array(1);
   private zoneMask = 0;
   private rotation = 0;
+  /** The query's ECS option (with --ecs), and the scope the answer depended on. */
+  private readonly subnet = new ClientSubnet();
+  private scope = 0;
   private draining = false;
   /** A secondary zone expired: the health probe fails as /healthz does. */
   private anyExpired = false;
@@ -145,7 +155,7 @@ export class AnswerEngine {
   setZones(images: SharedArrayBuffer[]): void {
     // A zone's images for tinydns locations hang off the image for every other client.
     const all = images.map((image) => new ZoneImage(image));
-    const zones = all.filter((z) => z.location === 0);
+    const zones = all.filter((z) => z.location === 0 && !z.geoView);
     for (const v of all) {
       if (v.location === 0) continue;
       const main = zones.find((z) => z.sameApex(v));
@@ -164,6 +174,19 @@ export class AnswerEngine {
     this.anyExpired = zones.some((z) => z.expired);
     this.zoneTable = table;
     this.zoneMask = size - 1;
+    // A zone's geo views (one image per owner and view) become its view selector.
+    const geoViews = new Map<ZoneImage, ZoneImage[]>();
+    for (const v of all) {
+      if (!v.geoView) continue;
+      const hash = hashName(v.bytes, v.apexOffset, v.apexOffset + v.apexLength - 1);
+      for (let slot = hash & this.zoneMask; table[slot] !== 0; slot = (slot + 1) & this.zoneMask) {
+        const main = zones[table[slot] - 1];
+        if (!main.sameApex(v)) continue;
+        geoViews.set(main, [...(geoViews.get(main) ?? []), v]);
+        break;
+      }
+    }
+    for (const [main, views] of geoViews) main.geo = new GeoSelector(views);
   }
 
   /** Draining: the health probe (CH TXT health.peregrine.) fails, all else is answered. */
@@ -201,8 +224,12 @@ export class AnswerEngine {
       this.lastRcode = -1;
       return 0;
     }
+    this.subnet.present = false;
+    this.scope = 0;
     if (status === PARSE_FORMERR) return this.errorResponse(q, out, RCODE_FORMERR);
     if (status === PARSE_BADVERS) return this.errorResponse(q, out, RCODE_BADVERS);
+    // Knot (edns-client-subnet: on): a malformed ECS option is FORMERR, whatever the question.
+    if (query.ecsAt >= 0 && this.options.ecs === true && !this.subnet.parse(q, query.ecsAt)) return this.errorResponse(q, out, RCODE_FORMERR);
     // One branch for ordinary queries: opcode QUERY, no TSIG, not a transfer type.
     if ((query.opcode !== 0 || query.tsig || query.qtype >= QTYPE_IXFR) && this.handsOff(tcp)) {
       this.lastRcode = -1;
@@ -239,6 +266,14 @@ export class AnswerEngine {
     if (location === 0) return zone;
     for (let i = 0; i < variants.length; i++) if (variants[i].location === location) return variants[i];
     return zone;
+  }
+
+  /** The geo view answering this name for this client (its ECS address, if any), else the zone itself. */
+  private forView(zone: ZoneImage, geo: GeoSelector, name: NameScratch): ZoneImage {
+    const ecs = this.subnet;
+    const view = ecs.present ? geo.select(name, ecs.family, ecs.bytes) : geo.select(name, this.client.family, this.client.bytes);
+    this.scope = geo.scope;
+    return view ?? zone;
   }
 
   /** Whether the primary answers this query (transfers, NOTIFY, TSIG); see AnswerOptions.handoff. */
@@ -289,6 +324,7 @@ export class AnswerEngine {
     let zone = this.zones[entry - 1];
     if (zone.expired) return this.errorResponse(q, out, RCODE_SERVFAIL);
     if (zone.variants !== null) zone = this.forClient(zone, zone.variants);
+    if (zone.geo !== null) zone = this.forView(zone, zone.geo, name);
     const group = this.lookup(zone, name, zoneLabel, query.ednsDo);
     // Hints for rate limiting: lookup() left the node found (proofNode, exact when ceLabel < 0).
     this.lastZoneHash = name.hashes[zoneLabel] | 1;
@@ -366,7 +402,7 @@ export class AnswerEngine {
 
   private responseLimit(tcp: boolean): number {
     const query = this.query;
-    const opt = query.edns ? OPT_LENGTH : 0;
+    const opt = query.edns ? OPT_LENGTH + (this.subnet.present ? this.subnet.length : 0) : 0;
     if (tcp) return 65535 - opt;
     if (!query.edns) return 512;
     const size = Math.min(query.ednsPayload, this.options.maxUdpPayload);
@@ -756,14 +792,16 @@ export class AnswerEngine {
       out[p++] = rcode >>> 4; // extended RCODE, upper 8 bits
       out[p++] = 0; // version
       out[p++] = query.ednsDo ? 0x80 : 0; out[p++] = 0;
+      const rdlength = p;
+      p += 2;
+      if (this.subnet.present) p = this.subnet.write(out, p, this.scope);
       if (this.ede) {
-        out[p++] = 0; out[p++] = EDE_LENGTH;
         out[p++] = 0; out[p++] = 15; // OPTION-CODE EDE
         out[p++] = 0; out[p++] = 2;
         out[p++] = 0; out[p++] = EDE_NOT_AUTHORITATIVE;
-      } else {
-        out[p++] = 0; out[p++] = 0;
       }
+      out[rdlength] = (p - rdlength - 2) >>> 8;
+      out[rdlength + 1] = (p - rdlength - 2) & 0xff;
       ar++;
     }
     out[10] = ar >>> 8; out[11] = ar & 0xff;

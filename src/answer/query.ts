@@ -24,6 +24,7 @@ export const DROP_QDCOUNT = 2;
 export const DROP_BAD_QUESTION = 3;
 
 const TYPE_OPT = 41;
+const OPTION_ECS = 8;
 const TYPE_TSIG = 250;
 
 /** A lowercased wire name with its label offsets and the hash of every suffix. */
@@ -85,6 +86,8 @@ export class ParsedQuery {
   ednsPayload = 0;
   ednsDo = false;
   ednsVersion = 0;
+  /** Offset of the first EDNS Client Subnet option (its code), -1 if none (read by answer/ecs.ts). */
+  ecsAt = -1;
   /** One of DROP_*, when parse() returned PARSE_DROP. */
   dropReason = DROP_SHORT_HEADER;
   /** The query carries a TSIG record (checked by the primary, not here). */
@@ -94,6 +97,7 @@ export class ParsedQuery {
     this.hasQuestion = false;
     this.edns = false;
     this.ednsDo = false;
+    this.ecsAt = -1;
     this.tsig = false;
     if (len < 12) return this.drop(DROP_SHORT_HEADER);
     if ((q[2] & 0x80) !== 0) return this.drop(DROP_RESPONSE); // QR=1: never answer a response
@@ -147,7 +151,10 @@ export class ParsedQuery {
         if (this.edns || r < an + ns) return this.formerr();
         // Options must tile the RDATA exactly.
         let o = rdata;
-        while (o + 4 <= rdata + rdlen) o += 4 + ((q[o + 2] << 8) | q[o + 3]);
+        while (o + 4 <= rdata + rdlen) {
+          if (q[o] === 0 && q[o + 1] === OPTION_ECS && this.ecsAt < 0) this.ecsAt = o;
+          o += 4 + ((q[o + 2] << 8) | q[o + 3]);
+        }
         if (o !== rdata + rdlen) return this.formerr();
         this.edns = true;
         this.ednsPayload = (q[pos + 2] << 8) | q[pos + 3];

@@ -1,6 +1,8 @@
 // Read-only view of one compiled zone image, as workers use it: node lookup by name hash
 // and access to template groups. Built once per image per generation, never per query.
 
+import type { GeoSelector } from '../answer/geo-select.ts';
+import { IMAGE_GEO_VIEW } from './geo-view.ts';
 import {
   H_APEX, H_APEX_LEN, H_FLAGS, H_HASH, H_HASH_MASK, H_LOCATION, H_MAGIC, H_NODES, H_NODE_COUNT, H_SERIAL,
   H_VERSION, IMAGE_MAGIC, IMAGE_EXPIRED, IMAGE_TINYDNS, IMAGE_VERSION, NODE_WORDS, N_HASH, N_NAME, N_NAMELEN,
@@ -25,6 +27,10 @@ export class ZoneImage {
   readonly tinydns: boolean;
   /** tinydns location this image answers (0: clients of no other image of the zone). */
   readonly location: number;
+  /** A view of a zone's geo file (image/geo-view.ts), not a zone of its own. */
+  readonly geoView: boolean;
+  /** The zone's geo views, by owner (set on the zone's main image); null: none. */
+  geo: GeoSelector | null = null;
   /** The zone's images for other locations (set on the image for every other client); null: none. */
   variants: ZoneImage[] | null = null;
 
@@ -47,6 +53,7 @@ export class ZoneImage {
     this.nodeCount = h[H_NODE_COUNT];
     this.tinydns = (h[H_FLAGS] & IMAGE_TINYDNS) !== 0;
     this.location = h[H_LOCATION];
+    this.geoView = (h[H_FLAGS] & IMAGE_GEO_VIEW) !== 0;
   }
 
   /** Same apex? */
