@@ -17,6 +17,7 @@ import {
   parseAllowTransfer,
   parseHostPort,
   parseInteger,
+  parseGeo,
   parseSecondary,
   parseIoMode,
   parseSeconds,
@@ -68,6 +69,7 @@ const USAGE = `usage:
                   [--api-token-file FILE]
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
+                  [--geo ORIGIN=FILE]... [--ecs]
                   [--io dgram|mmsg]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
@@ -100,6 +102,8 @@ Control API on --http (PUT/DELETE /zones/NAME, GET/PUT/DELETE /zones/NAME/record
 Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (default: nobody;
   TSIG keys from the config file's tsig-keys also allow); --notify HOST:PORT sends NOTIFY there after
   every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
+--geo ORIGIN=FILE answers the owners of a Knot mod-geoip file by client network (subnet mode; config
+  geo: for weighted mode and TTL); --ecs uses the EDNS Client Subnet address and answers its scope.
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
 `;
@@ -135,6 +139,8 @@ const SERVE_ARGS = {
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
   io: { type: 'string' },
+  geo: { type: 'string', multiple: true },
+  ecs: { type: 'boolean' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -331,5 +337,7 @@ export function flagSettings(values: ServeValues): ServeSettings {
     notify: values.notify?.map((t) => ({ address: parseHostPort(t, '--notify'), key: null })),
     secondaries: values.secondary?.map((t) => parseSecondary(t)),
     io: given(values.io, (t) => parseIoMode(t, '--io')),
+    geo: values.geo?.map((t) => parseGeo(t)),
+    ecs: values.ecs === true ? true : undefined,
   };
 }

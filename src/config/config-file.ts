@@ -8,8 +8,8 @@ import { ConfigError, ConfigFileError } from '../errors.ts';
 import { parseCidr } from './cidr.ts';
 import { parseDuration } from './duration.ts';
 import {
-  normalizeOrigin, parseAllowTransfer, parseHostPort, parseIoMode, parseSecondary, parseTsigKeySpec,
-  type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
+  normalizeOrigin, parseAllowTransfer, parseGeo, parseHostPort, parseIoMode, parseSecondary, parseTsigKeySpec,
+  type GeoSpec, type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
 } from './serve-options.ts';
 
 /**
@@ -56,7 +56,33 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   notify: (v, at) => ({ notify: at.list(v, 'notify', true).map((n, i) => notifyEntry(n, `notify[${i}]`, at)) }),
   secondary: (v, at) => ({ secondaries: at.list(v, 'secondary', true).map((z, i) => secondaryEntry(z, `secondary[${i}]`, at)) }),
   io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
+  geo: (v, at) => ({ geo: at.list(v, 'geo', true).map((g, i) => geoEntry(g, `geo[${i}]`, at)) }),
+  ecs: (v, at) => ({ ecs: at.boolean(v, 'ecs') }),
 };
+
+/** `ORIGIN=FILE`, or `{zone, file, mode, ttl, geodb-file, geodb-key}` (Knot's mod-geoip settings). */
+function geoEntry(entry: Node, what: string, at: Reader): GeoSpec {
+  if (isScalar(entry)) {
+    const spec = at.check(entry, () => parseGeo(at.string(entry, what), what));
+    return { ...spec, file: at.relative(spec.file) };
+  }
+  const f = fields(entry, what, at, ['zone', 'file', 'mode', 'ttl', 'geodb-file', 'geodb-key'], ['zone', 'file']);
+  const zone = f.get('zone')!;
+  const mode = f.get('mode');
+  const modeText = mode === undefined ? 'subnet' : at.string(mode, `${what}.mode`);
+  if (!['subnet', 'geodb', 'weighted'].includes(modeText)) throw at.problem(mode!, `${what}.mode: expected subnet, geodb or weighted`);
+  const ttl = f.get('ttl');
+  const dbFile = f.get('geodb-file');
+  const keys = f.get('geodb-key');
+  return {
+    origin: at.check(zone, () => normalizeOrigin(at.string(zone, `${what}.zone`), `${what}.zone`)),
+    file: at.path(f.get('file')!, `${what}.file`),
+    mode: modeText as GeoSpec['mode'],
+    ttl: ttl === undefined ? 60 : at.integer(ttl, `${what}.ttl`, 0, 2147483647),
+    geodbFile: dbFile === undefined ? undefined : at.path(dbFile, `${what}.geodb-file`),
+    geodbKeys: keys === undefined ? undefined : at.list(keys, `${what}.geodb-key`, true).map((k, i) => at.string(k, `${what}.geodb-key[${i}]`)),
+  };
+}
 
 /** The keys a config file may have, in the order the example shows them. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(SCHEMA);
@@ -223,7 +249,12 @@ export class Reader {
   }
 
   path(node: Node, what: string): string {
-    return path.resolve(path.dirname(this.file), this.string(node, what));
+    return this.relative(this.string(node, what));
+  }
+
+  /** A path relative to the config file's directory. */
+  relative(text: string): string {
+    return path.resolve(path.dirname(this.file), text);
   }
 
   integer(node: Node, what: string, min: number, max: number): number {

@@ -61,6 +61,16 @@ export interface NotifyTarget {
   key: string | null;
 }
 
+/** A geo file for a zone (`--geo ORIGIN=FILE`, config `geo:`): Knot mod-geoip's response file and settings. */
+export interface GeoSpec {
+  origin: string;
+  file: string;
+  mode: 'subnet' | 'geodb' | 'weighted';
+  ttl: number;
+  geodbFile?: string;
+  geodbKeys?: string[];
+}
+
 /** A zone we are secondary for: transferred from the first of `primaries` that answers. */
 export interface SecondarySpec {
   origin: string;
@@ -95,6 +105,10 @@ export interface ServeOptions {
   services: string[];
   /** --registry: registry files (JSON names → addresses from another system). */
   registries: string[];
+  /** Geo files by zone (views answered by client network). */
+  geo: GeoSpec[];
+  /** EDNS Client Subnet: the option's address chooses geo views (Knot: edns-client-subnet). */
+  ecs: boolean;
   rrl: RrlSettings;
   /** Drop to this user (and group) once every socket is bound; null: stay as started. */
   user: string | null;
@@ -133,6 +147,8 @@ export interface ServeSettings {
   tinydns?: string[];
   services?: string[];
   registries?: string[];
+  geo?: GeoSpec[];
+  ecs?: boolean;
   tcpMaxPerClient?: number;
   tcpMaxLifetimeSeconds?: number;
   tcpMaxQueries?: number;
@@ -295,6 +311,8 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     tinydns,
     services,
     registries,
+    geo: checkGeo(s.geo ?? []),
+    ecs: s.ecs ?? false,
     rrl: { rate: s.rrlRate ?? 0, slip: s.rrlSlip ?? DEFAULT_RRL_SLIP, whitelist: s.rrlWhitelist ?? [] },
     user: s.user ?? null,
     group: s.group ?? null,
@@ -366,6 +384,23 @@ export function parseTsigKeySpec(name: string, algorithm: string, secret: string
 /** `--allow-transfer CIDR`. */
 export function parseAllowTransfer(text: string, what = '--allow-transfer'): Cidr {
   return parseCidr(text, what);
+}
+
+function checkGeo(geo: GeoSpec[]): GeoSpec[] {
+  const seen = new Set<string>();
+  for (const g of geo) {
+    if (seen.has(g.origin)) throw new ConfigError(`geo: zone ${g.origin} given twice`);
+    seen.add(g.origin);
+    if (g.mode === 'geodb') throw new ConfigError(`geo: ${g.origin}: mode geodb (MaxMind DB files) is not supported yet; use subnet or weighted`);
+  }
+  return geo;
+}
+
+/** `ORIGIN=FILE` (--geo): subnet mode, Knot's default TTL. */
+export function parseGeo(text: string, what = '--geo'): GeoSpec {
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1) throw new ConfigError(`${what}: expected ORIGIN=FILE, got '${text}'`);
+  return { origin: normalizeOrigin(text.slice(0, eq), what), file: text.slice(eq + 1), mode: 'subnet', ttl: 60 };
 }
 
 /** `ORIGIN=HOST:PORT[,HOST:PORT…]` (--secondary). */

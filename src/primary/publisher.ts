@@ -12,9 +12,13 @@ export interface PublishTarget {
 /** Told after every publication that workers serve: the zones replaced or added, and the origins removed. */
 export type PublishListener = (changed: readonly LoadedZone[], removed: readonly string[]) => void;
 
+/** Adds to a zone what depends on more than its source (geo views); runs on every publication of it. */
+export type ZoneDecorator = (zone: LoadedZone) => LoadedZone;
+
 export class Publisher {
   private target: PublishTarget | null = null;
   private readonly listeners: PublishListener[] = [];
+  private readonly decorators: ZoneDecorator[] = [];
   private generation = 0;
   /** Keyed by origin (presentation form, lowercase): one image per zone. */
   private zones = new Map<string, LoadedZone>();
@@ -28,6 +32,11 @@ export class Publisher {
   /** Call `listener` after each publication once every worker serves it (NOTIFY, journals, …). */
   onPublished(listener: PublishListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Pass every zone published from now on through `decorator` first. */
+  decorate(decorator: ZoneDecorator): void {
+    this.decorators.push(decorator);
   }
 
   /** The version of `origin` served now. */
@@ -54,9 +63,10 @@ export class Publisher {
   publish(changed: LoadedZone[], removed: string[] = []): Promise<number> {
     const next = new Map(this.zones);
     for (const origin of removed) next.delete(origin);
+    changed = changed.map((zone) => this.decorators.reduce((z, d) => d(z), zone));
     for (const zone of changed) next.set(zone.origin, zone);
     this.zones = next;
-    this.images = [...next.values()].flatMap((z) => (z.variants === undefined ? [z.image] : [z.image, ...z.variants]));
+    this.images = [...next.values()].flatMap((z) => (z.variants === undefined && z.geoViews === undefined ? [z.image] : [z.image, ...(z.variants ?? []), ...(z.geoViews ?? [])]));
     const generation = ++this.generation;
     const target = this.target;
     const told = (): number => {

@@ -5,6 +5,7 @@ import { ZoneFiles } from '../sources/files/zone-files.ts';
 import { TinydnsSource } from '../sources/tinydns/source.ts';
 import { registrySource, servicesSource } from '../sources/services/create.ts';
 import { SecondaryZones } from '../sources/secondary/secondary-zones.ts';
+import { GeoSource } from '../sources/geo/geo-source.ts';
 import { needsTransferForm } from '../transfer/transfers.ts';
 import { reloadDurationHistogram } from './reload-metrics.ts';
 import type { SourceContext, ZoneSource } from './zone-source.ts';
@@ -12,7 +13,9 @@ import type { SourceContext, ZoneSource } from './zone-source.ts';
 export function createSources(c: SourceContext): ZoneSource[] {
   // One histogram for every source (a metric is registered once).
   const observeLoad = reloadDurationHistogram(c.metrics.registry);
-  const sources: ZoneSource[] = [zoneFileSource(c, observeLoad)];
+  // First: geo views decorate the zones of every other source from their first publication on.
+  const sources: ZoneSource[] = c.options.geo.length === 0 ? [] : [new GeoSource({ specs: c.options.geo, publisher: c.publisher, log: c.log, answer: { maxUdpPayload: c.options.maxUdpPayload, chaos: c.options.chaos } })];
+  sources.push(zoneFileSource(c, observeLoad));
   if (c.options.tinydns.length > 0) sources.push(tinydnsSource(c, observeLoad));
   sources.push(...c.options.services.map((file) => servicesSource(c, file)), ...c.options.registries.map((file) => registrySource(c, file)));
   if (c.options.secondaries.length > 0) sources.push(new SecondaryZones(c));

@@ -34,6 +34,8 @@ export interface LoadedZone {
   image: SharedArrayBuffer;
   /** More images of the zone, each for the clients of one tinydns location (see image/layout.ts). */
   variants?: SharedArrayBuffer[];
+  /** The images of the zone's geo views, one per owner and view (image/geo-view.ts); set at publication. */
+  geoViews?: SharedArrayBuffer[];
   loadedAt: Date;
   signatures: SignatureSummary;
   /**

@@ -55,7 +55,7 @@ function ask(e: AnswerEngine, name: string, type: string, o: Ask = {}) {
   const ecs = opt?.options?.find((x) => x.code === 8)?.data;
   return {
     rcode: m.rcode,
-    answers: (m.answers ?? []).map((r) => `${r.name} ${r.ttl} ${r.type} ${typeof r.data === 'string' ? r.data : Array.isArray(r.data) ? r.data.map(String).join(' ') : JSON.stringify(r.data)}`).sort(),
+    answers: (m.answers ?? []).map((r) => { const d = (r as { data?: unknown }).data; return `${r.name} ${(r as { ttl?: number }).ttl} ${r.type} ${typeof d === 'string' ? d : Array.isArray(d) ? d.map(String).join(' ') : JSON.stringify(d)}`; }).sort(),
     authority: (m.authorities ?? []).map((r) => r.type),
     scope: ecs === undefined ? null : ecs[3],
     ecs: ecs === undefined ? null : [...ecs],
