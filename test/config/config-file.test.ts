@@ -39,6 +39,8 @@ describe('config file', () => {
       workers: 2,
       http: { host: '127.0.0.1', port: 8080, family: 4 },
       drainSeconds: 5,
+      geo: [{ origin: 'shop.example.', file: path.join(examples, 'shop.example.geo'), mode: 'subnet', ttl: 60, geodbFile: undefined, geodbKeys: undefined }],
+      ecs: false,
       maxUdpPayload: 1232,
       identity: 'ns1.example.net',
       versionString: 'Peregrine',
