@@ -121,12 +121,12 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   }
 
   health.phase = 'serving';
-  // Workers answer every zone published so far: only now may secondaries be told to fetch them.
-  transfers.notifier.ready();
   log.info(
     { event: 'serving', zones: publisher.zoneCount, workers: pool.size, httpPort: http.port },
     `serving ${publisher.zoneCount} zone(s) with ${pool.size} worker(s)`,
   );
+  // Workers answer every zone published so far: only now may secondaries be told to fetch them.
+  transfers.notifier.ready();
   const removeTestHooks = installTestHooks(process.env, pool, log);
 
   await onStopSignal({
