@@ -17,6 +17,7 @@ import { createSources } from './sources.ts';
 import { dropAndLog, resolveIdentity } from './privileges.ts';
 import { installTestHooks } from './test-hooks.ts';
 import { WorkerPool } from './workers.ts';
+import { AddressInUseError, lockAddresses, type AddressLocks } from './address-lock.ts';
 import { ZoneRegistry } from './zone-registry.ts';
 import { createTransfers } from '../transfer/transfers.ts';
 import type { ZoneSource } from './zone-source.ts';
@@ -39,6 +40,15 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
 
   const io = resolveIoMode(options.io, log);
   if (io === null) return 1;
+  // One Peregrine per address: SO_REUSEPORT would let a second one split our queries (address-lock.ts).
+  let addressLocks: AddressLocks;
+  try {
+    addressLocks = await lockAddresses(options.listen);
+  } catch (err) {
+    if (!(err instanceof AddressInUseError)) throw err;
+    log.fatal({ event: 'address_in_use', code: err.code, pid: err.pid }, err.message);
+    return 1;
+  }
   const health = new Health();
   const publisher = new Publisher();
   const registry = new ZoneRegistry();
@@ -74,6 +84,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     await builds.destroy();
     await pool?.stop();
     await http?.close();
+    addressLocks.release();
   };
   if (publisher.zoneCount === 0) {
     log.warn({ event: 'no_zone', code: 'PGN_ERR_NO_ZONE' }, 'no zone loaded: answering REFUSED, /healthz is 503');
