@@ -80,10 +80,19 @@ describe('serve: NOTIFY out', () => {
       `  - { dir: zones, notify: ["127.0.0.1:${b.port}"] }`,
       `notify: ["127.0.0.1:${global.port}"]`,
     ].join('\n') + '\n');
-    const { s } = await startServing(['--config', config, '--workers', '1'], { dnsPort });
+    const { s, httpPort } = await startServing(['--config', config, '--workers', '1'], { dnsPort });
     await waitFor(() => s.logs.filter((l) => l.event === 'notify_acked').length === 4, 'four acknowledged NOTIFYs');
     expect(a.zones).toEqual(['shop.example']);
     expect(b.zones.sort()).toEqual(['0.0.127.in-addr.arpa', 'shop.example']);
     expect(global.zones).toEqual(['localhost']);
+    // /zones: each zone's source, and the last NOTIFY per target.
+    const zones = (await (await fetch(`http://127.0.0.1:${httpPort}/zones`)).json()) as { name: string; serial: number; source: string; notify: { target: string; serial: number; result: string }[] }[];
+    const byName = new Map(zones.map((z) => [z.name, z]));
+    const shop = byName.get('shop.example.')!;
+    expect(shop.source).toBe('zone-file');
+    expect(shop.notify.map((n) => n.target).sort()).toEqual([`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`].sort());
+    for (const n of shop.notify) expect(n).toMatchObject({ serial: shop.serial, result: 'acked' });
+    expect(byName.get('0.0.127.in-addr.arpa.')!.source).toBe('zone-dir');
+    expect(byName.get('localhost.')!.notify).toMatchObject([{ target: `127.0.0.1:${global.port}`, result: 'acked' }]);
   });
 });

@@ -19,6 +19,7 @@ import { installTestHooks } from './test-hooks.ts';
 import { WorkerPool } from './workers.ts';
 import { AddressInUseError, lockAddresses, type AddressLocks } from './address-lock.ts';
 import { ZoneRegistry } from './zone-registry.ts';
+import { ZoneProvenance } from './zone-provenance.ts';
 import { createTransfers } from '../transfer/transfers.ts';
 import type { ZoneSource } from './zone-source.ts';
 
@@ -59,6 +60,9 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   const builds = new BuildPool();
   // Before the sources: the IXFR journal and NOTIFY see the first publication too.
   const transfers = createTransfers(options, publisher, metrics.registry, log);
+  // GET /zones: where each zone comes from, and its NOTIFY state per target.
+  const provenance = new ZoneProvenance(options);
+  registry.addDetails((z) => ({ source: provenance.of({ origin: z.name, file: z.file }).kind, notify: transfers.notifier.statusOf(z.name) }));
   const httpRoutes: HttpRoute[] = [];
   const sources = createSources({
     options,
