@@ -68,7 +68,7 @@ const USAGE = `usage:
                   [--api-token-file FILE]
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
-                  [--io dgram|mmsg]
+                  [--io dgram|mmsg] [--zone-metrics-max N]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
   peregrine --version
@@ -135,6 +135,7 @@ const SERVE_ARGS = {
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
   io: { type: 'string' },
+  'zone-metrics-max': { type: 'string' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -331,5 +332,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     notify: values.notify?.map((t) => ({ address: parseHostPort(t, '--notify'), key: null })),
     secondaries: values.secondary?.map((t) => parseSecondary(t)),
     io: given(values.io, (t) => parseIoMode(t, '--io')),
+    zoneMetricsMax: given(values['zone-metrics-max'], (t) => parseInteger(t, '--zone-metrics-max', 0, 1_000_000)),
   };
 }

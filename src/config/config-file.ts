@@ -60,6 +60,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   notify: (v, at) => ({ notify: at.list(v, 'notify', true).map((n, i) => notifyEntry(n, `notify[${i}]`, at)) }),
   secondary: (v, at) => ({ secondaries: at.list(v, 'secondary', true).map((z, i) => secondaryEntry(z, `secondary[${i}]`, at)) }),
   io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
+  'zone-metrics-max': (v, at) => ({ zoneMetricsMax: at.integer(v, 'zone-metrics-max', 0, 1_000_000) }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

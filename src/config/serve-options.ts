@@ -123,6 +123,8 @@ export interface ServeOptions {
   secondaries: SecondarySpec[];
   /** UDP I/O; `auto` (nothing said): mmsg where the addon loads, else dgram (logged once). */
   io: IoMode | 'auto';
+  /** Zones with a peregrine_zone_queries_total series of their own; the rest count as `_other` (0: none counted). */
+  zoneMetricsMax: number;
 }
 
 /**
@@ -164,6 +166,7 @@ export interface ServeSettings {
   notifyRules?: NotifyRule[];
   secondaries?: SecondarySpec[];
   io?: IoMode;
+  zoneMetricsMax?: number;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -177,6 +180,7 @@ export const DEFAULT_TCP_MAX_LIFETIME_SECONDS = 120;
 export const DEFAULT_TCP_MAX_QUERIES = 0;
 export const DEFAULT_TCP_MAX_MESSAGE = 65535;
 export const DEFAULT_RRL_SLIP = 2;
+export const DEFAULT_ZONE_METRICS_MAX = 10_000;
 
 /**
  * `HOST:PORT` or `[V6]:PORT`. The host must be an IP literal: every worker binds it itself,
@@ -322,6 +326,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     notifyRules,
     secondaries,
     io: s.io ?? 'auto',
+    zoneMetricsMax: s.zoneMetricsMax ?? DEFAULT_ZONE_METRICS_MAX,
   };
 }
 

@@ -2,7 +2,7 @@
 // and access to template groups. Built once per image per generation, never per query.
 
 import {
-  H_APEX, H_APEX_LEN, H_FLAGS, H_HASH, H_HASH_MASK, H_LOCATION, H_MAGIC, H_NODES, H_NODE_COUNT, H_SERIAL,
+  H_APEX, H_APEX_LEN, H_FLAGS, H_HASH, H_HASH_MASK, H_LOCATION, H_MAGIC, H_METRICS_SLOT, H_NODES, H_NODE_COUNT, H_SERIAL,
   H_VERSION, IMAGE_MAGIC, IMAGE_EXPIRED, IMAGE_TINYDNS, IMAGE_VERSION, NODE_WORDS, N_HASH, N_NAME, N_NAMELEN,
 } from './layout.ts';
 
@@ -25,6 +25,8 @@ export class ZoneImage {
   readonly tinydns: boolean;
   /** tinydns location this image answers (0: clients of no other image of the zone). */
   readonly location: number;
+  /** Cell of the per-zone query counters (src/worker/counters.ts), -1: not counted. */
+  readonly metricsSlot: number;
   /** The zone's images for other locations (set on the image for every other client); null: none. */
   variants: ZoneImage[] | null = null;
 
@@ -47,6 +49,7 @@ export class ZoneImage {
     this.nodeCount = h[H_NODE_COUNT];
     this.tinydns = (h[H_FLAGS] & IMAGE_TINYDNS) !== 0;
     this.location = h[H_LOCATION];
+    this.metricsSlot = h[H_METRICS_SLOT] - 1;
   }
 
   /** Same apex? */

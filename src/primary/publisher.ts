@@ -15,6 +15,7 @@ export type PublishListener = (changed: readonly LoadedZone[], removed: readonly
 export class Publisher {
   private target: PublishTarget | null = null;
   private readonly listeners: PublishListener[] = [];
+  private readonly stampers: PublishListener[] = [];
   private generation = 0;
   /** Keyed by origin (presentation form, lowercase): one image per zone. */
   private zones = new Map<string, LoadedZone>();
@@ -28,6 +29,11 @@ export class Publisher {
   /** Call `listener` after each publication once every worker serves it (NOTIFY, journals, …). */
   onPublished(listener: PublishListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Call `stamper` at each publication before any worker sees it (it may write the new images' headers). */
+  beforePublish(stamper: PublishListener): void {
+    this.stampers.push(stamper);
   }
 
   /** The version of `origin` served now. */
@@ -52,6 +58,7 @@ export class Publisher {
    * serves it; from then on no worker holds a reference to images this generation dropped.
    */
   publish(changed: LoadedZone[], removed: string[] = []): Promise<number> {
+    for (const stamp of this.stampers) stamp(changed, removed);
     const next = new Map(this.zones);
     for (const origin of removed) next.delete(origin);
     for (const zone of changed) next.set(zone.origin, zone);

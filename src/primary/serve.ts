@@ -20,6 +20,7 @@ import { WorkerPool } from './workers.ts';
 import { AddressInUseError, lockAddresses, type AddressLocks } from './address-lock.ts';
 import { ZoneRegistry } from './zone-registry.ts';
 import { ZoneProvenance } from './zone-provenance.ts';
+import { ZoneQueryCounters } from './zone-metrics.ts';
 import { createTransfers } from '../transfer/transfers.ts';
 import type { ZoneSource } from './zone-source.ts';
 
@@ -56,6 +57,10 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   // One counters slot per worker, written by the workers, summed by /metrics.
   const counters = allocateCounters(options.workers);
   const metrics = createMetrics(registry, counters, io);
+  // Queries per zone: a cell per zone stamped into its image before workers see it (zone-metrics.ts).
+  const zoneQueries = new ZoneQueryCounters(options.workers, options.zoneMetricsMax);
+  zoneQueries.register(metrics.registry);
+  publisher.beforePublish((changed, removed) => zoneQueries.stamp(changed, removed));
   // Zone files are read and compiled in build threads: this thread keeps answering while they work.
   const builds = new BuildPool();
   // Before the sources: the IXFR journal and NOTIFY see the first publication too.
@@ -114,6 +119,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     rrl: options.rrl.rate > 0 ? { table: allocateRrlTable(), settings: options.rrl } : undefined,
     onHandoff: (message, thread, reply) => transfers.service.handle(message, thread, reply),
     io,
+    zoneCounters: { buffer: zoneQueries.buffer, rowCells: zoneQueries.rowCells },
   });
   publisher.attach(pool);
   try {
