@@ -20,7 +20,7 @@ import {
 const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   zones: (v, at) => withRules(at.list(v, 'zones', false).map((entry, i) => zoneEntry(entry, `zones[${i}]`, at)), (zones, notifyRules) => ({ zones, notifyRules })),
   'zone-dir': (v, at) =>
-    withRules(at.list(v, 'zone-dir', true).map((d, i) => sourceEntry(d, `zone-dir[${i}]`, 'zone-dir', 'dir', at)), (zoneDirs, notifyRules) => ({ zoneDirs, notifyRules })),
+    withRules(sourceEntries(v, 'zone-dir', at).map((d, i) => sourceEntry(d, `zone-dir[${i}]`, 'zone-dir', 'dir', at)), (zoneDirs, notifyRules) => ({ zoneDirs, notifyRules })),
   listen: (v, at) => ({
     listen: at.list(v, 'listen', true).map((a, i) => at.check(a, () => parseHostPort(at.string(a, `listen[${i}]`), `listen[${i}]`))),
   }),
@@ -36,11 +36,11 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   'expiry-warning': (v, at) => ({ expiryWarningSeconds: at.duration(v, 'expiry-warning') }),
   'state-dir': (v, at) => ({ stateDir: at.path(v, 'state-dir') }),
   tinydns: (v, at) =>
-    withRules(at.list(v, 'tinydns', true).map((f, i) => sourceEntry(f, `tinydns[${i}]`, 'tinydns', 'file', at)), (tinydns, notifyRules) => ({ tinydns, notifyRules })),
+    withRules(sourceEntries(v, 'tinydns', at).map((f, i) => sourceEntry(f, `tinydns[${i}]`, 'tinydns', 'file', at)), (tinydns, notifyRules) => ({ tinydns, notifyRules })),
   services: (v, at) =>
-    withRules(at.list(v, 'services', true).map((f, i) => sourceEntry(f, `services[${i}]`, 'services', 'file', at)), (services, notifyRules) => ({ services, notifyRules })),
+    withRules(sourceEntries(v, 'services', at).map((f, i) => sourceEntry(f, `services[${i}]`, 'services', 'file', at)), (services, notifyRules) => ({ services, notifyRules })),
   registry: (v, at) =>
-    withRules(at.list(v, 'registry', true).map((f, i) => sourceEntry(f, `registry[${i}]`, 'registry', 'file', at)), (registries, notifyRules) => ({ registries, notifyRules })),
+    withRules(sourceEntries(v, 'registry', at).map((f, i) => sourceEntry(f, `registry[${i}]`, 'registry', 'file', at)), (registries, notifyRules) => ({ registries, notifyRules })),
   'tcp-max-per-client': (v, at) => ({ tcpMaxPerClient: at.integer(v, 'tcp-max-per-client', 0, 1_000_000) }),
   'tcp-max-lifetime': (v, at) => ({ tcpMaxLifetimeSeconds: at.seconds(v, 'tcp-max-lifetime') }),
   'tcp-max-queries': (v, at) => ({ tcpMaxQueries: at.integer(v, 'tcp-max-queries', 0, 1_000_000_000) }),
@@ -175,6 +175,11 @@ function sourceEntry(entry: Node, what: string, source: NotifyRule['source'], pa
   }
   if (file === null) throw at.problem(entry, `${what}: ${pathKey} is required`);
   return { value: file, rule: { source, path: file, targets } };
+}
+
+/** A list of path entries; one path or one `{file|dir, notify}` mapping alone stands for a list of one. */
+function sourceEntries(node: Node, what: string, at: Reader): Node[] {
+  return isMap(node) ? [node] : at.list(node, what, true);
 }
 
 /** A `notify` list (an empty list `[]` means: notify nobody). */
