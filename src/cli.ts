@@ -102,6 +102,9 @@ Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (de
   every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
+--zone-metrics-max N: zones with a peregrine_zone_queries_total series of their own (default 10000;
+  the rest count as zone="_other"; 0: none).
+One server per address: serve exits 1 if another Peregrine serves one of its --listen addresses.
 `;
 
 const SERVE_ARGS = {
