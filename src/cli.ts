@@ -70,7 +70,7 @@ const USAGE = `usage:
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
                   [--geo ORIGIN=FILE]... [--ecs]
-                  [--io dgram|mmsg]
+                  [--io dgram|mmsg] [--zone-metrics-max N]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
   peregrine --version
@@ -106,6 +106,9 @@ Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (de
   geo: for weighted mode and TTL); --ecs uses the EDNS Client Subnet address and answers its scope.
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
+--zone-metrics-max N: zones with a peregrine_zone_queries_total series of their own (default 10000;
+  the rest count as zone="_other"; 0: none).
+One server per address: serve exits 1 if another Peregrine serves one of its --listen addresses.
 `;
 
 const SERVE_ARGS = {
@@ -141,6 +144,7 @@ const SERVE_ARGS = {
   io: { type: 'string' },
   geo: { type: 'string', multiple: true },
   ecs: { type: 'boolean' },
+  'zone-metrics-max': { type: 'string' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -339,5 +343,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     io: given(values.io, (t) => parseIoMode(t, '--io')),
     geo: values.geo?.map((t) => parseGeo(t)),
     ecs: values.ecs === true ? true : undefined,
+    zoneMetricsMax: given(values['zone-metrics-max'], (t) => parseInteger(t, '--zone-metrics-max', 0, 1_000_000)),
   };
 }

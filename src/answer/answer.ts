@@ -145,6 +145,8 @@ export class AnswerEngine {
   lastZoneHash = 0;
   lastNameHash = 0;
   lastWildcard = false;
+  /** The per-zone query counter cell of the zone that answered the last query (-1: none). */
+  lastZoneSlot = -1;
 
   constructor(options: AnswerOptions) {
     this.options = options;
@@ -219,6 +221,7 @@ export class AnswerEngine {
     this.lastZoneHash = 0;
     this.lastNameHash = 0;
     this.lastWildcard = false;
+    this.lastZoneSlot = -1;
     const status = query.parse(q, len);
     if (status === PARSE_DROP) {
       this.lastRcode = -1;
@@ -322,6 +325,7 @@ export class AnswerEngine {
       return this.errorResponse(q, out, RCODE_REFUSED);
     }
     let zone = this.zones[entry - 1];
+    this.lastZoneSlot = zone.metricsSlot;
     if (zone.expired) return this.errorResponse(q, out, RCODE_SERVFAIL);
     if (zone.variants !== null) zone = this.forClient(zone, zone.variants);
     if (zone.geo !== null) zone = this.forView(zone, zone.geo, name);

@@ -9,7 +9,7 @@ import { parseCidr } from './cidr.ts';
 import { parseDuration } from './duration.ts';
 import {
   normalizeOrigin, parseAllowTransfer, parseGeo, parseHostPort, parseIoMode, parseSecondary, parseTsigKeySpec,
-  type GeoSpec, type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
+  type GeoSpec, type NotifyRule, type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
 } from './serve-options.ts';
 
 /**
@@ -18,8 +18,9 @@ import {
  * is `--no-chaos`). Relative paths are relative to the config file's directory.
  */
 const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
-  zones: (v, at) => ({ zones: at.list(v, 'zones', false).map((entry, i) => zoneEntry(entry, `zones[${i}]`, at)) }),
-  'zone-dir': (v, at) => ({ zoneDirs: at.list(v, 'zone-dir', true).map((d, i) => at.path(d, `zone-dir[${i}]`)) }),
+  zones: (v, at) => withRules(at.list(v, 'zones', false).map((entry, i) => zoneEntry(entry, `zones[${i}]`, at)), (zones, notifyRules) => ({ zones, notifyRules })),
+  'zone-dir': (v, at) =>
+    withRules(sourceEntries(v, 'zone-dir', at).map((d, i) => sourceEntry(d, `zone-dir[${i}]`, 'zone-dir', 'dir', at)), (zoneDirs, notifyRules) => ({ zoneDirs, notifyRules })),
   listen: (v, at) => ({
     listen: at.list(v, 'listen', true).map((a, i) => at.check(a, () => parseHostPort(at.string(a, `listen[${i}]`), `listen[${i}]`))),
   }),
@@ -34,9 +35,12 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   'tcp-max-connections': (v, at) => ({ tcpMaxConnections: at.integer(v, 'tcp-max-connections', 1, 1_000_000) }),
   'expiry-warning': (v, at) => ({ expiryWarningSeconds: at.duration(v, 'expiry-warning') }),
   'state-dir': (v, at) => ({ stateDir: at.path(v, 'state-dir') }),
-  tinydns: (v, at) => ({ tinydns: at.list(v, 'tinydns', true).map((f, i) => at.path(f, `tinydns[${i}]`)) }),
-  services: (v, at) => ({ services: at.list(v, 'services', true).map((f, i) => at.path(f, `services[${i}]`)) }),
-  registry: (v, at) => ({ registries: at.list(v, 'registry', true).map((f, i) => at.path(f, `registry[${i}]`)) }),
+  tinydns: (v, at) =>
+    withRules(sourceEntries(v, 'tinydns', at).map((f, i) => sourceEntry(f, `tinydns[${i}]`, 'tinydns', 'file', at)), (tinydns, notifyRules) => ({ tinydns, notifyRules })),
+  services: (v, at) =>
+    withRules(sourceEntries(v, 'services', at).map((f, i) => sourceEntry(f, `services[${i}]`, 'services', 'file', at)), (services, notifyRules) => ({ services, notifyRules })),
+  registry: (v, at) =>
+    withRules(sourceEntries(v, 'registry', at).map((f, i) => sourceEntry(f, `registry[${i}]`, 'registry', 'file', at)), (registries, notifyRules) => ({ registries, notifyRules })),
   'tcp-max-per-client': (v, at) => ({ tcpMaxPerClient: at.integer(v, 'tcp-max-per-client', 0, 1_000_000) }),
   'tcp-max-lifetime': (v, at) => ({ tcpMaxLifetimeSeconds: at.seconds(v, 'tcp-max-lifetime') }),
   'tcp-max-queries': (v, at) => ({ tcpMaxQueries: at.integer(v, 'tcp-max-queries', 0, 1_000_000_000) }),
@@ -58,6 +62,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
   geo: (v, at) => ({ geo: at.list(v, 'geo', true).map((g, i) => geoEntry(g, `geo[${i}]`, at)) }),
   ecs: (v, at) => ({ ecs: at.boolean(v, 'ecs') }),
+  'zone-metrics-max': (v, at) => ({ zoneMetricsMax: at.integer(v, 'zone-metrics-max', 0, 1_000_000) }),
 };
 
 /** `ORIGIN=FILE`, or `{zone, file, mode, ttl, geodb-file, geodb-key}` (Knot's mod-geoip settings). */
@@ -87,7 +92,7 @@ function geoEntry(entry: Node, what: string, at: Reader): GeoSpec {
 /** The keys a config file may have, in the order the example shows them. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(SCHEMA);
 
-const ZONE_KEYS = ['file', 'origin'];
+const ZONE_KEYS = ['file', 'origin', 'notify'];
 
 /** Read and validate a config file; throws ConfigFileError listing every problem found. */
 export function readConfigFile(file: string): ServeSettings {
@@ -125,7 +130,10 @@ export function parseConfig(text: string, file: string): ServeSettings {
       continue;
     }
     try {
-      Object.assign(settings, SCHEMA[key](at.resolve(value as Node), at));
+      const { notifyRules, ...part } = SCHEMA[key](at.resolve(value as Node), at);
+      Object.assign(settings, part);
+      // Several keys (zones, zone-dir, services, …) each bring the notify lists of their entries.
+      if (notifyRules !== undefined && notifyRules.length > 0) settings.notifyRules = [...(settings.notifyRules ?? []), ...notifyRules];
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       at.problems.push(err.context.line === undefined ? at.problem(value as Node, err.message) : err);
@@ -135,22 +143,74 @@ export function parseConfig(text: string, file: string): ServeSettings {
   return settings;
 }
 
-function zoneEntry(entry: Node, what: string, at: Reader): ZoneSpec {
-  if (isScalar(entry)) return { file: at.path(entry, what), origin: null };
-  if (!isMap(entry)) throw at.problem(entry, `${what}: expected a file name, or a mapping with file and origin`);
+/** An entry and the notify list it may carry. */
+interface WithRule<T> {
+  value: T;
+  rule: NotifyRule | null;
+}
+
+function withRules<T>(entries: WithRule<T>[], settings: (values: T[], rules: NotifyRule[]) => ServeSettings): ServeSettings {
+  return settings(entries.map((e) => e.value), entries.flatMap((e) => (e.rule === null ? [] : [e.rule])));
+}
+
+function zoneEntry(entry: Node, what: string, at: Reader): WithRule<ZoneSpec> {
+  if (isScalar(entry)) return { value: { file: at.path(entry, what), origin: null }, rule: null };
+  if (!isMap(entry)) throw at.problem(entry, `${what}: expected a file name, or a mapping with file, origin and notify`);
   let file: string | null = null;
   let origin: string | null = null;
+  let targets: NotifyTarget[] | null = null;
   for (const pair of entry.items) {
     const keyNode = pair.key as Node;
     const key = isScalar(keyNode) ? String(keyNode.value) : '?';
+    if (key === 'notify' && isSeq(pair.value)) {
+      targets = notifyList(pair.value as Node, `${what}.notify`, at);
+      continue;
+    }
     if (isEmpty(pair.value as Node | null)) throw at.problem(keyNode, `${what}.${key}: a value is required`);
     const value = at.resolve(pair.value as Node);
     if (key === 'file') file = at.path(value, `${what}.file`);
     else if (key === 'origin') origin = at.string(value, `${what}.origin`);
-    else throw at.problem(keyNode, `${what}: unknown key '${key}'${suggest(key, ZONE_KEYS)} (a zone has file and origin)`);
+    else if (key === 'notify') targets = notifyList(value, `${what}.notify`, at);
+    else throw at.problem(keyNode, `${what}: unknown key '${key}'${suggest(key, ZONE_KEYS)} (a zone has file, origin and notify)`);
   }
   if (file === null) throw at.problem(entry, `${what}: file is required`);
-  return { file, origin };
+  return { value: { file, origin }, rule: targets === null ? null : { source: 'zones', path: file, targets } };
+}
+
+/**
+ * A path (`zone-dir`, `services`, `registry`, `tinydns`), or `{dir|file: PATH, notify: [...]}`:
+ * the zones served from it are notified there instead of the global `notify` list.
+ */
+function sourceEntry(entry: Node, what: string, source: NotifyRule['source'], pathKey: 'dir' | 'file', at: Reader): WithRule<string> {
+  if (isScalar(entry)) return { value: at.path(entry, what), rule: null };
+  if (!isMap(entry)) throw at.problem(entry, `${what}: expected a path, or a mapping with ${pathKey} and notify`);
+  let file: string | null = null;
+  let targets: NotifyTarget[] = [];
+  for (const pair of entry.items) {
+    const keyNode = pair.key as Node;
+    const key = isScalar(keyNode) ? String(keyNode.value) : '?';
+    if (key === 'notify' && isSeq(pair.value)) {
+      targets = notifyList(pair.value as Node, `${what}.notify`, at);
+      continue;
+    }
+    if (isEmpty(pair.value as Node | null)) throw at.problem(keyNode, `${what}.${key}: a value is required`);
+    const value = at.resolve(pair.value as Node);
+    if (key === pathKey) file = at.path(value, `${what}.${pathKey}`);
+    else if (key === 'notify') targets = notifyList(value, `${what}.notify`, at);
+    else throw at.problem(keyNode, `${what}: unknown key '${key}'${suggest(key, [pathKey, 'notify'])} (known: ${pathKey}, notify)`);
+  }
+  if (file === null) throw at.problem(entry, `${what}: ${pathKey} is required`);
+  return { value: file, rule: { source, path: file, targets } };
+}
+
+/** A list of path entries; one path or one `{file|dir, notify}` mapping alone stands for a list of one. */
+function sourceEntries(node: Node, what: string, at: Reader): Node[] {
+  return isMap(node) ? [node] : at.list(node, what, true);
+}
+
+/** A `notify` list (an empty list `[]` means: notify nobody). */
+function notifyList(node: Node, what: string, at: Reader): NotifyTarget[] {
+  return at.list(node, what, true).map((n, i) => notifyEntry(n, `${what}[${i}]`, at));
 }
 
 /** The mapping entries of `entry` by key, each required key present, no unknown key. */

@@ -3,6 +3,7 @@
 
 import { isIP } from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { parseCidr, type Cidr } from './cidr.ts';
 import { VERSION } from '../version.ts';
@@ -71,6 +72,18 @@ export interface GeoSpec {
   geodbKeys?: string[];
 }
 
+/**
+ * A `notify` list of one config entry (a zone file, a zone directory, a services, registry or
+ * tinydns file): the zones it serves are notified there instead of the global `notify` list
+ * (an empty list: nobody).
+ */
+export interface NotifyRule {
+  source: 'zones' | 'zone-dir' | 'services' | 'registry' | 'tinydns';
+  /** The entry's path, resolved. */
+  path: string;
+  targets: NotifyTarget[];
+}
+
 /** A zone we are secondary for: transferred from the first of `primaries` that answers. */
 export interface SecondarySpec {
   origin: string;
@@ -119,9 +132,13 @@ export interface ServeOptions {
   allowTransfer: Cidr[];
   tsigKeys: TsigKeySpec[];
   notify: NotifyTarget[];
+  /** Per-entry NOTIFY targets from the config file (zones, zone-dir, services, registry, tinydns entries). */
+  notifyRules: NotifyRule[];
   secondaries: SecondarySpec[];
   /** UDP I/O; `auto` (nothing said): mmsg where the addon loads, else dgram (logged once). */
   io: IoMode | 'auto';
+  /** Zones with a peregrine_zone_queries_total series of their own; the rest count as `_other` (0: none counted). */
+  zoneMetricsMax: number;
 }
 
 /**
@@ -162,8 +179,10 @@ export interface ServeSettings {
   allowTransfer?: Cidr[];
   tsigKeys?: TsigKeySpec[];
   notify?: NotifyTarget[];
+  notifyRules?: NotifyRule[];
   secondaries?: SecondarySpec[];
   io?: IoMode;
+  zoneMetricsMax?: number;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -177,6 +196,7 @@ export const DEFAULT_TCP_MAX_LIFETIME_SECONDS = 120;
 export const DEFAULT_TCP_MAX_QUERIES = 0;
 export const DEFAULT_TCP_MAX_MESSAGE = 65535;
 export const DEFAULT_RRL_SLIP = 2;
+export const DEFAULT_ZONE_METRICS_MAX = 10_000;
 
 /**
  * `HOST:PORT` or `[V6]:PORT`. The host must be an IP literal: every worker binds it itself,
@@ -276,7 +296,8 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   }
   const tsigKeys = s.tsigKeys ?? [];
   const notify = s.notify ?? [];
-  checkKeys(tsigKeys, [...notify.map((n) => n.key), ...secondaries.map((z) => z.key)]);
+  const notifyRules = configuredRules(s.notifyRules ?? [], { zones, zoneDirs, services, registries, tinydns });
+  checkKeys(tsigKeys, [...notify.map((n) => n.key), ...notifyRules.flatMap((r) => r.targets.map((t) => t.key)), ...secondaries.map((z) => z.key)]);
   checkSecondaries(secondaries);
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
   if (listen.length === 0) throw new ConfigError('listen: at least one address is needed');
@@ -320,8 +341,10 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     allowTransfer: s.allowTransfer ?? [],
     tsigKeys,
     notify,
+    notifyRules,
     secondaries,
     io: s.io ?? 'auto',
+    zoneMetricsMax: s.zoneMetricsMax ?? DEFAULT_ZONE_METRICS_MAX,
   };
 }
 
@@ -343,6 +366,21 @@ function checkApiToken(file: string | null, http: ListenAddress | null): string 
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase();
   return /^127\./.test(h) || h === '::1' || /^::ffff:127\./.test(h) || /^(0{1,4}:){7}0{0,3}1$/.test(h);
+}
+
+/** The config file's per-entry notify lists whose entry is still served (a flag may have replaced the file's list). */
+function configuredRules(
+  rules: NotifyRule[],
+  o: { zones: ZoneSpec[]; zoneDirs: string[]; services: string[]; registries: string[]; tinydns: string[] },
+): NotifyRule[] {
+  const paths: Record<NotifyRule['source'], Set<string>> = {
+    zones: new Set(o.zones.map((z) => path.resolve(z.file))),
+    'zone-dir': new Set(o.zoneDirs.map((d) => path.resolve(d))),
+    services: new Set(o.services.map((f) => path.resolve(f))),
+    registry: new Set(o.registries.map((f) => path.resolve(f))),
+    tinydns: new Set(o.tinydns.map((f) => path.resolve(f))),
+  };
+  return rules.filter((r) => paths[r.source].has(path.resolve(r.path)));
 }
 
 /** Key names unique, algorithms known, secrets base64; every key referenced is defined. */

@@ -116,7 +116,12 @@ export const H_NSEC3_TABLE = 15;
 export const H_LOCATION = 16;
 /** Offset of the location table (see above), 0 if none. */
 export const H_LOCATION_TABLE = 17;
-export const HEADER_WORDS = 18;
+/**
+ * The zone's cell in the per-zone query counters + 1 (0: not counted), written by the primary
+ * before it first publishes the image (src/primary/zone-metrics.ts), never after; the compiler leaves 0.
+ */
+export const H_METRICS_SLOT = 18;
+export const HEADER_WORDS = 19;
 
 export const DENIAL_NONE = 0;
 export const DENIAL_NSEC = 1;

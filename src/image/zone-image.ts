@@ -4,7 +4,7 @@
 import type { GeoSelector } from '../answer/geo-select.ts';
 import { IMAGE_GEO_VIEW } from './geo-view.ts';
 import {
-  H_APEX, H_APEX_LEN, H_FLAGS, H_HASH, H_HASH_MASK, H_LOCATION, H_MAGIC, H_NODES, H_NODE_COUNT, H_SERIAL,
+  H_APEX, H_APEX_LEN, H_FLAGS, H_HASH, H_HASH_MASK, H_LOCATION, H_MAGIC, H_METRICS_SLOT, H_NODES, H_NODE_COUNT, H_SERIAL,
   H_VERSION, IMAGE_MAGIC, IMAGE_EXPIRED, IMAGE_TINYDNS, IMAGE_VERSION, NODE_WORDS, N_HASH, N_NAME, N_NAMELEN,
 } from './layout.ts';
 
@@ -31,6 +31,8 @@ export class ZoneImage {
   readonly geoView: boolean;
   /** The zone's geo views, by owner (set on the zone's main image); null: none. */
   geo: GeoSelector | null = null;
+  /** Cell of the per-zone query counters (src/worker/counters.ts), -1: not counted. */
+  readonly metricsSlot: number;
   /** The zone's images for other locations (set on the image for every other client); null: none. */
   variants: ZoneImage[] | null = null;
 
@@ -54,6 +56,7 @@ export class ZoneImage {
     this.tinydns = (h[H_FLAGS] & IMAGE_TINYDNS) !== 0;
     this.location = h[H_LOCATION];
     this.geoView = (h[H_FLAGS] & IMAGE_GEO_VIEW) !== 0;
+    this.metricsSlot = h[H_METRICS_SLOT] - 1;
   }
 
   /** Same apex? */

@@ -55,13 +55,13 @@ export function startHttp(address: ListenAddress, sources: HttpSources): Promise
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
-      reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
+      replyError(res, 405, `method ${req.method} not allowed on ${path} (allowed: GET, HEAD)`);
       return;
     }
     Promise.resolve()
       .then(() => route(res, sources))
       .catch((err: unknown) => {
-        if (!res.headersSent) reply(res, 500, 'text/plain; charset=utf-8', `internal error: ${(err as Error).message}`);
+        if (!res.headersSent) replyError(res, 500, `internal error: ${(err as Error).message}`);
         else res.destroy();
       });
   });
@@ -92,7 +92,7 @@ function serveRoute(req: http.IncomingMessage, res: http.ServerResponse, path: s
   try {
     segments = path.split('/').slice(1).map(decodeURIComponent);
   } catch {
-    reply(res, 400, 'text/plain; charset=utf-8', 'bad URL encoding');
+    replyError(res, 400, 'bad URL encoding');
     return;
   }
   const allowed: string[] = [];
@@ -107,17 +107,17 @@ function serveRoute(req: http.IncomingMessage, res: http.ServerResponse, path: s
     Promise.resolve()
       .then(() => route.handle(req, res, params))
       .catch((err: unknown) => {
-        if (!res.headersSent) reply(res, 500, 'text/plain; charset=utf-8', `internal error: ${(err as Error).message}`);
+        if (!res.headersSent) replyError(res, 500, `internal error: ${(err as Error).message}`);
         else res.destroy();
       });
     return;
   }
   if (allowed.length === 0) {
-    reply(res, 404, 'text/plain; charset=utf-8', 'not found');
+    replyError(res, 404, `not found: ${path}`);
     return;
   }
   res.setHeader('allow', allowed.join(', '));
-  reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
+  replyError(res, 405, `method ${req.method} not allowed on ${path} (allowed: ${allowed.join(', ')})`);
 }
 
 function matchPath(pattern: string, segments: string[]): Record<string, string> | null {
@@ -133,6 +133,11 @@ function matchPath(pattern: string, segments: string[]): Record<string, string> 
     }
   }
   return params;
+}
+
+/** Every error of the HTTP endpoint is JSON, `{"error": "…"}`, as the control API's are. */
+function replyError(res: http.ServerResponse, code: number, message: string): void {
+  reply(res, code, 'application/json; charset=utf-8', `${JSON.stringify({ error: message })}\n`);
 }
 
 function reply(res: http.ServerResponse, code: number, type: string, body: string): void {

@@ -16,6 +16,7 @@ import {
 import { sumCounters } from './counters.ts';
 import type { ZoneRegistry, ZoneStatus } from './zone-registry.ts';
 import { IO_MODES, type IoMode } from '../config/serve-options.ts';
+import { VERSION } from '../version.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -86,6 +87,13 @@ export function createMetrics(zones: ZoneRegistry, counters?: SharedArrayBuffer,
     },
   });
 
+  zoneGauge(
+    'peregrine_zone_last_success_timestamp_seconds',
+    'When the zone version served was loaded (its last successful load), as Unix time in seconds.',
+    (z) => (z.loadedAt === null ? null : z.loadedAt.getTime() / 1000),
+  );
+  operatorMetrics(registry, zones, io);
+
   if (counters !== undefined) trafficMetrics(registry, counters);
 
   return {
@@ -93,6 +101,26 @@ export function createMetrics(zones: ZoneRegistry, counters?: SharedArrayBuffer,
     contentType: registry.contentType,
     text: () => registry.metrics(),
   };
+}
+
+/** What an operator looks for first: the build, and zones whose last load failed. */
+function operatorMetrics(registry: Registry, zones: ZoneRegistry, io: IoMode | undefined): void {
+  new Gauge({
+    name: 'peregrine_build_info',
+    help: 'Always 1; the labels say which Peregrine runs: its version, the Node.js version, and the workers\' UDP I/O (io).',
+    labelNames: ['version', 'node', 'io'],
+    registers: [registry],
+  }).set({ version: VERSION, node: process.versions.node, io: io ?? 'none' }, 1);
+  new Gauge({
+    name: 'peregrine_zone_load_failing',
+    help: '1 if the zone\'s last load failed (its previous version, if any, keeps serving; see /zones lastError), else 0. Zones never loaded included.',
+    labelNames: ['zone'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const z of zones.list()) this.set({ zone: z.name }, z.lastError === null ? 0 : 1);
+    },
+  });
 }
 
 /**

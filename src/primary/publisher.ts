@@ -19,6 +19,7 @@ export class Publisher {
   private target: PublishTarget | null = null;
   private readonly listeners: PublishListener[] = [];
   private readonly decorators: ZoneDecorator[] = [];
+  private readonly stampers: PublishListener[] = [];
   private generation = 0;
   /** Keyed by origin (presentation form, lowercase): one image per zone. */
   private zones = new Map<string, LoadedZone>();
@@ -37,6 +38,11 @@ export class Publisher {
   /** Pass every zone published from now on through `decorator` first. */
   decorate(decorator: ZoneDecorator): void {
     this.decorators.push(decorator);
+  }
+
+  /** Call `stamper` at each publication before any worker sees it (it may write the new images' headers). */
+  beforePublish(stamper: PublishListener): void {
+    this.stampers.push(stamper);
   }
 
   /** The version of `origin` served now. */
@@ -61,6 +67,7 @@ export class Publisher {
    * serves it; from then on no worker holds a reference to images this generation dropped.
    */
   publish(changed: LoadedZone[], removed: string[] = []): Promise<number> {
+    for (const stamp of this.stampers) stamp(changed, removed);
     const next = new Map(this.zones);
     for (const origin of removed) next.delete(origin);
     changed = changed.map((zone) => this.decorators.reduce((z, d) => d(z), zone));

@@ -17,7 +17,10 @@ import { createSources } from './sources.ts';
 import { dropAndLog, resolveIdentity } from './privileges.ts';
 import { installTestHooks } from './test-hooks.ts';
 import { WorkerPool } from './workers.ts';
+import { AddressInUseError, lockAddresses, type AddressLocks } from './address-lock.ts';
 import { ZoneRegistry } from './zone-registry.ts';
+import { ZoneProvenance } from './zone-provenance.ts';
+import { ZoneQueryCounters } from './zone-metrics.ts';
 import { createTransfers } from '../transfer/transfers.ts';
 import type { ZoneSource } from './zone-source.ts';
 
@@ -39,16 +42,32 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
 
   const io = resolveIoMode(options.io, log);
   if (io === null) return 1;
+  // One Peregrine per address: SO_REUSEPORT would let a second one split our queries (address-lock.ts).
+  let addressLocks: AddressLocks;
+  try {
+    addressLocks = await lockAddresses(options.listen);
+  } catch (err) {
+    if (!(err instanceof AddressInUseError)) throw err;
+    log.fatal({ event: 'address_in_use', code: err.code, pid: err.pid }, err.message);
+    return 1;
+  }
   const health = new Health();
   const publisher = new Publisher();
   const registry = new ZoneRegistry();
   // One counters slot per worker, written by the workers, summed by /metrics.
   const counters = allocateCounters(options.workers);
   const metrics = createMetrics(registry, counters, io);
+  // Queries per zone: a cell per zone stamped into its image before workers see it (zone-metrics.ts).
+  const zoneQueries = new ZoneQueryCounters(options.workers, options.zoneMetricsMax);
+  zoneQueries.register(metrics.registry);
+  publisher.beforePublish((changed, removed) => zoneQueries.stamp(changed, removed));
   // Zone files are read and compiled in build threads: this thread keeps answering while they work.
   const builds = new BuildPool();
   // Before the sources: the IXFR journal and NOTIFY see the first publication too.
   const transfers = createTransfers(options, publisher, metrics.registry, log);
+  // GET /zones: where each zone comes from, and its NOTIFY state per target.
+  const provenance = new ZoneProvenance(options);
+  registry.addDetails((z) => ({ source: provenance.of({ origin: z.name, file: z.file }).kind, notify: transfers.notifier.statusOf(z.name) }));
   const httpRoutes: HttpRoute[] = [];
   const sources = createSources({
     options,
@@ -74,6 +93,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     await builds.destroy();
     await pool?.stop();
     await http?.close();
+    addressLocks.release();
   };
   if (publisher.zoneCount === 0) {
     log.warn({ event: 'no_zone', code: 'PGN_ERR_NO_ZONE' }, 'no zone loaded: answering REFUSED, /healthz is 503');
@@ -99,6 +119,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     rrl: options.rrl.rate > 0 ? { table: allocateRrlTable(), settings: options.rrl } : undefined,
     onHandoff: (message, thread, reply) => transfers.service.handle(message, thread, reply),
     io,
+    zoneCounters: { buffer: zoneQueries.buffer, rowCells: zoneQueries.rowCells },
   });
   publisher.attach(pool);
   try {
@@ -125,6 +146,8 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     { event: 'serving', zones: publisher.zoneCount, workers: pool.size, httpPort: http.port },
     `serving ${publisher.zoneCount} zone(s) with ${pool.size} worker(s)`,
   );
+  // Workers answer every zone published so far: only now may secondaries be told to fetch them.
+  transfers.notifier.ready();
   const removeTestHooks = installTestHooks(process.env, pool, log);
 
   await onStopSignal({

@@ -40,6 +40,8 @@ export interface PoolOptions {
   onHandoff?: (message: HandoffMessage, thread: number, reply: (message: ToWorker) => void) => void;
   /** UDP I/O of every worker (default dgram). */
   io?: IoMode;
+  /** Per-zone query counters, one row per worker slot (src/primary/zone-metrics.ts); absent: not counted. */
+  zoneCounters?: { buffer: SharedArrayBuffer; rowCells: number };
 }
 
 export type HandoffMessage = Extract<FromWorker, { type: 'handoff' | 'handoff-more' | 'handoff-cancel' }>;
@@ -162,6 +164,7 @@ export class WorkerPool {
       counters: this.counters,
       rrl: this.options.rrl,
       io: this.options.io,
+      zoneCounters: this.options.zoneCounters,
     };
     const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: init, name: `peregrine-worker-${slot.index}` });
     slot.worker = worker;

@@ -26,6 +26,7 @@ export interface ZoneStatus {
 
 /** The JSON shape of one zone in GET /zones. */
 export interface ZoneJson {
+  [detail: string]: unknown;
   name: string;
   serial: number | null;
   records: number;
@@ -37,8 +38,17 @@ export interface ZoneJson {
   signatureExpiry: string | null;
 }
 
+/** More fields of a zone in GET /zones, from whoever knows them (NOTIFY state, transfer state, source). */
+export type ZoneDetails = (zone: ZoneStatus) => Record<string, unknown> | undefined;
+
 export class ZoneRegistry {
   private readonly zones = new Map<string, ZoneStatus>();
+  private readonly details: ZoneDetails[] = [];
+
+  /** Add fields to each zone of GET /zones (computed when asked). */
+  addDetails(details: ZoneDetails): void {
+    this.details.push(details);
+  }
 
   /** A version of the zone now serves. */
   loaded(zone: LoadedZone): void {
@@ -99,6 +109,7 @@ export class ZoneRegistry {
       signed: z.signed,
       denial: z.denial,
       signatureExpiry: z.signatureExpiry?.toISOString() ?? null,
+      ...Object.assign({}, ...this.details.map((d) => d(z))),
     }));
   }
 

@@ -297,3 +297,14 @@ export function recordKey(r: WireRecord): string {
   b.set(r.rdata, p + 8);
   return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
 }
+
+/** RCODE mnemonics (RFC 1035, 2136, 6895), indexed by the header's 4-bit RCODE. */
+export const RCODE_NAMES: readonly string[] = [
+  'NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE',
+  'DSOTYPENI', 'RCODE12', 'RCODE13', 'RCODE14', 'RCODE15',
+];
+
+/** `NOTAUTH` for 9; the mnemonic of any 4-bit RCODE. */
+export function rcodeName(rcode: number): string {
+  return RCODE_NAMES[rcode & 0x0f];
+}

@@ -2,12 +2,13 @@
 // journal, NOTIFY out, the service answering handed-off queries, and their metrics.
 
 import type { Registry } from 'prom-client';
-import type { ServeOptions } from '../config/serve-options.ts';
+import type { NotifyTarget, ServeOptions } from '../config/serve-options.ts';
 import type { Logger } from '../primary/log.ts';
 import type { Publisher } from '../primary/publisher.ts';
+import { ZoneProvenance } from '../primary/zone-provenance.ts';
 import { Journal } from './journal.ts';
 import { createTransferMetrics, type TransferMetrics } from './metrics.ts';
-import { NotifySender } from './notify-out.ts';
+import { NotifySender, type NotifyTargetKey } from './notify-out.ts';
 import { TransferService } from './service.ts';
 import { Keyring, makeKey } from './tsig.ts';
 
@@ -33,8 +34,17 @@ export function createTransfers(options: ServeOptions, publisher: Publisher, reg
     log,
     engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos },
   });
+  // Each zone's targets: its config entry's notify list, else --notify (keys resolved once per list).
+  const provenance = new ZoneProvenance(options);
+  const resolved = new Map<readonly NotifyTarget[], NotifyTargetKey[]>();
+  const withKeys = (list: readonly NotifyTarget[]): NotifyTargetKey[] => {
+    let r = resolved.get(list);
+    if (r === undefined) resolved.set(list, (r = list.map((t) => ({ address: t.address, key: t.key === null ? null : keyring.byName(t.key)! }))));
+    return r;
+  };
   const notifier = new NotifySender({
-    targets: options.notify.map((t) => ({ address: t.address, key: t.key === null ? null : keyring.byName(t.key)! })),
+    targets: withKeys(options.notify),
+    targetsFor: (zone) => withKeys(provenance.notifyTargets(zone)),
     metrics,
     log,
   });
@@ -65,7 +75,7 @@ export function createTransfers(options: ServeOptions, publisher: Publisher, reg
   };
 }
 
-type TransferSettings = Pick<ServeOptions, 'allowTransfer' | 'tsigKeys' | 'notify'>;
+type TransferSettings = Pick<ServeOptions, 'allowTransfer' | 'tsigKeys' | 'notify' | 'notifyRules'>;
 
 /** Whether anyone may transfer our zones: an address in --allow-transfer, or a holder of any TSIG key. */
 export function transfersAllowed(o: TransferSettings): boolean {
@@ -74,5 +84,5 @@ export function transfersAllowed(o: TransferSettings): boolean {
 
 /** Whether zones need their transfer form: someone may transfer them, or is sent NOTIFY (it carries the SOA). */
 export function needsTransferForm(o: TransferSettings): boolean {
-  return transfersAllowed(o) || o.notify.length > 0;
+  return transfersAllowed(o) || ZoneProvenance.anyTargets(o);
 }

@@ -19,7 +19,7 @@ import { TcpFrameDecoder } from './tcp-framing.ts';
 import type { Handoff, HandoffReply } from './handoff.ts';
 
 /** What a transport needs from the engine: the answer, then its rcode and qtype for the counters. */
-export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'lastDropReason' | 'client'>;
+export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'lastDropReason' | 'client' | 'lastZoneSlot'>;
 
 /** The engine's contract: `out` holds at least 65535 + 2 bytes. */
 const ENGINE_OUT = 65537;
@@ -246,7 +246,7 @@ class Connection {
       counters.droppedByEngine(this.engine.lastDropReason);
       return;
     }
-    counters.answered(TRANSPORT_TCP, this.engine.lastQtype, this.engine.lastRcode, len);
+    counters.answered(TRANSPORT_TCP, this.engine.lastQtype, this.engine.lastRcode, len, this.engine.lastZoneSlot);
     const scratch = this.scratch;
     scratch[0] = len >> 8;
     scratch[1] = len & 0xff;

@@ -8,7 +8,7 @@ import type { HandoffReply } from './handoff.ts';
 import { RRL_DROP, type ResponseRateLimiter } from './rrl.ts';
 
 /** What a transport needs from the engine: the answer, then its rcode, qtype and drop reason for the counters. */
-export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'lastDropReason' | 'client'>;
+export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'lastDropReason' | 'client' | 'lastZoneSlot'>;
 
 /**
  * Answer the datagram `packet[0, length)` into `out` (65537 bytes) and count it; returns the
@@ -48,7 +48,7 @@ export function udpStep(
       }
       len = rrl.length;
     }
-    counters.answered(TRANSPORT_UDP, engine.lastQtype, engine.lastRcode, len);
+    counters.answered(TRANSPORT_UDP, engine.lastQtype, engine.lastRcode, len, engine.lastZoneSlot);
     return len;
   };
 }

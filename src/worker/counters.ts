@@ -120,6 +120,29 @@ export function counterSlots(buffer: SharedArrayBuffer): number {
   return Math.floor(buffer.byteLength / SLOT_BYTES);
 }
 
+/*
+ * Per-zone query counters: a second SharedArrayBuffer, one row per worker slot, one Float64
+ * cell per zone slot (the primary gives each zone served a cell, src/primary/zone-metrics.ts,
+ * and writes it into the zone image's header, H_METRICS_SLOT). Same rules as above: one writer
+ * per cell (the row's worker), summed at scrape. Rows are padded to 64 bytes.
+ *
+ *  ┌──────────────────────────┬──────────────────────────┬─────┐
+ *  │ worker 0: zoneCells × f64 │ worker 1: zoneCells × f64 │ ... │
+ *  └──────────────────────────┴──────────────────────────┴─────┘
+ */
+
+/** Cells per worker row for `zoneCells` zone slots (rounded up to 8: 64 bytes). */
+export function zoneRowCells(zoneCells: number): number {
+  return (zoneCells + 7) & ~7;
+}
+
+/** A zeroed per-zone counters buffer: `workers` rows of `zoneCells` cells. */
+export function allocateZoneCounters(workers: number, zoneCells: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(workers * zoneRowCells(zoneCells) * Float64Array.BYTES_PER_ELEMENT);
+}
+
+const NO_ZONE_CELLS = new Float64Array(0);
+
 /**
  * One worker's slot, written from its transports on the hot path: typed-array index
  * arithmetic only, nothing allocated.
@@ -127,12 +150,18 @@ export function counterSlots(buffer: SharedArrayBuffer): number {
 export class SlotCounters {
   /** This slot's cells only (index 0 = kQueriesField). */
   readonly cells: Float64Array;
+  /** This worker's row of the per-zone query counters (empty: not counted). */
+  readonly zoneCells: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer, slot: number) {
+  /** `zones`: the per-zone counters buffer and its cells per zone row (zoneRowCells). */
+  constructor(buffer: SharedArrayBuffer, slot: number, zones?: { buffer: SharedArrayBuffer; rowCells: number }) {
     if (!Number.isInteger(slot) || slot < 0 || slot >= counterSlots(buffer)) {
       throw new RangeError(`counter slot ${slot} is outside the buffer (${counterSlots(buffer)} slots)`);
     }
     this.cells = new Float64Array(buffer, slot * SLOT_BYTES, SLOT_CELLS);
+    this.zoneCells = zones === undefined || zones.rowCells === 0
+      ? NO_ZONE_CELLS
+      : new Float64Array(zones.buffer, slot * zones.rowCells * Float64Array.BYTES_PER_ELEMENT, zones.rowCells);
   }
 
   /** A slot of its own, read by nobody else: for transports run outside a worker (tests). */
@@ -150,11 +179,16 @@ export class SlotCounters {
     this.cells[kWorkerQueriesField]++;
   }
 
-  /** An answer of `bytes` bytes went out; `qtype` and `rcode` as the engine reports them. */
-  answered(transport: number, qtype: number, rcode: number, bytes: number): void {
+  /**
+   * An answer of `bytes` bytes went out; `qtype`, `rcode` and the zone's counter cell
+   * (`zoneSlot`, -1: no zone of ours) as the engine reports them.
+   */
+  answered(transport: number, qtype: number, rcode: number, bytes: number, zoneSlot = -1): void {
     const cells = this.cells;
     cells[kQueriesField + (transport * QTYPE_BUCKETS + QTYPE_BUCKET[qtype & 0xffff]) * RCODE_BUCKETS + RCODE_BUCKET[rcode & 0xfff]]++;
     cells[kResponseBytesField + transport] += bytes;
+    const zones = this.zoneCells;
+    if (zoneSlot >= 0 && zoneSlot < zones.length) zones[zoneSlot]++;
   }
 
   /** One of DROP_*. */

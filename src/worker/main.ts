@@ -19,7 +19,7 @@ const engine = new AnswerEngine(init.engine);
 // Zones first, sockets second: a worker never answers REFUSED for want of its first image.
 engine.setZones(init.zones.images);
 // Our slot keeps the counts of any worker that ran here before us (counters stay monotonic).
-const counters = new SlotCounters(init.counters, init.index);
+const counters = new SlotCounters(init.counters, init.index, init.zoneCounters);
 counters.started();
 // One limiter for every UDP socket of this worker, deciding over the table all workers share.
 const rrl = init.rrl === undefined || init.rrl.settings.rate <= 0

@@ -20,6 +20,8 @@ export interface WorkerInit {
   counters: SharedArrayBuffer;
   /** Response rate limiting: the table every worker shares (layout: src/transport/rrl.ts); absent: off. */
   rrl?: { table: SharedArrayBuffer; settings: RrlSettings };
+  /** Per-zone query counters (layout: counters.ts); this worker writes row `index` only. Absent: not counted. */
+  zoneCounters?: { buffer: SharedArrayBuffer; rowCells: number };
   /** UDP I/O, already resolved by the primary (it checked that the mmsg addon loads). */
   io?: IoMode;
 }

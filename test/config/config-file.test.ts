@@ -66,11 +66,16 @@ describe('config file', () => {
         { address: { host: '127.0.0.1', port: 5399, family: 4 }, key: null },
         { address: { host: '127.0.0.1', port: 5398, family: 4 }, key: 'transfer-key' },
       ],
+      notifyRules: [
+        { source: 'services', path: path.join(examples, 'svc.example.services.yaml'), targets: [{ address: { host: '127.0.0.1', port: 5399, family: 4 }, key: null }] },
+      ],
       secondaries: [{ origin: 'secondary.example.', primaries: [{ host: '127.0.0.1', port: 5397, family: 4 }], key: 'transfer-key' }],
       io: 'mmsg',
+      zoneMetricsMax: 10000,
     });
     // The example documents every key there is: user and group commented out (they need root).
-    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);
+    // notifyRules is no key of its own: the notify lists of zones, zone-dir, services … entries.
+    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2 + 1);
     const text = readFileSync(EXAMPLE, 'utf8');
     expect(text).toMatch(/^# user: /m);
     expect(text).toMatch(/^# group: /m);
@@ -92,6 +97,31 @@ describe('config file', () => {
     });
   });
 
+  it('takes a notify list per zones, zone-dir, services, registry and tinydns entry ([] : nobody)', () => {
+    const s = parseConfig(
+      [
+        'zones: [{ file: a.zone, notify: ["192.0.2.1:53"] }, b.zone]',
+        'zone-dir: [{ dir: zones, notify: [] }, more]',
+        'services: { file: s.yaml, notify: [{ address: "192.0.2.2:53", key: k }] }',
+        'registry: [{ file: r.json, notify: "192.0.2.3:53" }]',
+        'tinydns: { file: data }',
+      ].join('\n'),
+      CONFIG,
+    );
+    const at = (host: string) => ({ host, port: 53, family: 4 });
+    expect(s.zones).toEqual([{ file: path.join(dir, 'a.zone'), origin: null }, { file: path.join(dir, 'b.zone'), origin: null }]);
+    expect(s.zoneDirs).toEqual([path.join(dir, 'zones'), path.join(dir, 'more')]);
+    expect(s.tinydns).toEqual([path.join(dir, 'data')]);
+    expect(s.notifyRules).toEqual([
+      { source: 'zones', path: path.join(dir, 'a.zone'), targets: [{ address: at('192.0.2.1'), key: null }] },
+      { source: 'zone-dir', path: path.join(dir, 'zones'), targets: [] },
+      { source: 'services', path: path.join(dir, 's.yaml'), targets: [{ address: at('192.0.2.2'), key: 'k' }] },
+      { source: 'registry', path: path.join(dir, 'r.json'), targets: [{ address: at('192.0.2.3'), key: null }] },
+      { source: 'tinydns', path: path.join(dir, 'data'), targets: [] },
+    ]);
+    expect(problems('zone-dir: [{ directory: z }]\n')).toEqual(["peregrine.yaml:1: zone-dir[0]: unknown key 'directory' (known: dir, notify)"]);
+  });
+
   it('an empty file says nothing', () => {
     expect(parseConfig('', CONFIG)).toEqual({});
     expect(parseConfig('# only a comment\n', CONFIG)).toEqual({});
@@ -103,7 +133,7 @@ describe('config file', () => {
       "peregrine.yaml:3: unknown key 'bogus'",
     ]);
     expect(problems('zones:\n  - file: a.zone\n    orign: a.\n')).toEqual([
-      "peregrine.yaml:3: zones[0]: unknown key 'orign' (did you mean 'origin'?) (a zone has file and origin)",
+      "peregrine.yaml:3: zones[0]: unknown key 'orign' (did you mean 'origin'?) (a zone has file, origin and notify)",
     ]);
   });
 
@@ -135,7 +165,7 @@ describe('config file', () => {
       'peregrine.yaml:10: tcp-max-connections: expected a whole number, got 1.5',
       "peregrine.yaml:11: expiry-warning: 'soon' is not a duration (seconds, or e.g. 14d, 12h, 1d12h)",
       'peregrine.yaml:12: identity: must not be empty',
-      'peregrine.yaml:13: zone-dir: expected a list (or a single value), got a mapping',
+      "peregrine.yaml:13: zone-dir[0]: unknown key 'a' (known: dir, notify)",
       "peregrine.yaml:14: io: expected dgram or mmsg, got 'uring'",
     ]);
   });

@@ -1,9 +1,12 @@
 // Interop: knotd and NSD as secondaries of Peregrine. Both transfer the fixture zone from
 // Peregrine (knotd with TSIG hmac-sha256, NSD without), answer every name and type of it as
 // Peregrine does, and fetch a new serial within 3 s of Peregrine serving it (Peregrine's NOTIFY).
+// A second zone, from a zone directory whose notify list names NSD alone, is not NSD's: NSD
+// refuses its NOTIFY, and Peregrine takes that answer as final (one NOTIFY, never resent), as
+// BIND and Knot do; knotd never hears of that zone.
 //
 // Run: npx vitest run --project interop test/interop/transfer-secondaries.test.ts
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -47,7 +50,11 @@ beforeAll(async () => {
   const knotPort = await freePort();
   const nsdPort = await freePort();
   const config = path.join(dir, 'peregrine.yaml');
+  mkdirSync(path.join(dir, 'other'));
+  writeFileSync(path.join(dir, 'other', 'other.test.zone'), '$TTL 300\n@ SOA ns1.other.test. h.other.test. 7 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.7\n');
   writeFileSync(config, [
+    'zone-dir:',
+    `  - { dir: other, notify: ["127.0.0.1:${nsdPort}"] }`,
     'tsig-keys:',
     `  - { name: ${KEY.name}, algorithm: ${KEY.algorithm}, secret: "${KEY.secret}" }`,
     'allow-transfer: 127.0.0.1/32',
@@ -115,5 +122,27 @@ describe('knotd and NSD as secondaries of Peregrine', () => {
     expect(peregrine.output()).toMatch(/"event":"notify_acked"/);
     expect(await compareZone(knot, KNOT_ACCEPTED)).toBeGreaterThan(300);
     expect(await compareZone(nsd, NSD_ACCEPTED)).toBeGreaterThan(300);
+  });
+
+  test('a NOTIFY NSD rejects (a zone it does not serve) is sent once, logged by its RCODE name, and goes to NSD only', async () => {
+    const lines = () => peregrine.output().split('\n').flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    }).filter((l) => l.zone === 'other.test.');
+    await waitFor(async () => lines().some((l) => l.event === 'notify_rejected'), 'NSD\'s answer to the NOTIFY of other.test.', 10_000);
+    const rejected = lines().find((l) => l.event === 'notify_rejected')!;
+    // NSD 4.6 answers NXDOMAIN for a zone it does not have (BIND: NOTAUTH, Knot: NOTAUTH/REFUSED).
+    expect(['NXDOMAIN', 'NOTAUTH', 'REFUSED']).toContain(rejected.rcode);
+    expect(rejected.target).toBe(`127.0.0.1:${nsd.port}`);
+    // Peregrine starts before NSD listens: attempts before NSD's answer may have timed out (and been
+    // resent); the answer ends it, whatever attempt it came to. Nothing is sent after it.
+    const sent = lines().filter((l) => l.event === 'notify_sent');
+    expect(lines().filter((l) => l.event === 'notify_rejected')).toHaveLength(1);
+    expect(sent.map((l) => l.attempt)).toEqual(Array.from({ length: rejected.attempt as number }, (_, i) => i + 1));
+    expect(lines().at(-1)!.event).toBe('notify_rejected');
+    for (const l of sent) expect(l.target).toBe(`127.0.0.1:${nsd.port}`);
   });
 });

@@ -85,7 +85,8 @@ describe('sumCounters', () => {
 describe('/metrics from the counters', () => {
   async function samples(buffer: SharedArrayBuffer): Promise<string[]> {
     const text = await createMetrics(new ZoneRegistry(), buffer).text();
-    return text.split('\n').filter((l) => l.startsWith('peregrine_'));
+    // Traffic series only (build_info is always there).
+    return text.split('\n').filter((l) => l.startsWith('peregrine_') && !l.startsWith('peregrine_build_info'));
   }
 
   it('shows the UDP I/O mode in use', async () => {

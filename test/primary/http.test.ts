@@ -4,6 +4,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { VERSION } from '../../src/version.ts';
 import { register as globalRegistry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Health } from '../../src/primary/health.ts';
@@ -81,6 +82,16 @@ describe('/healthz', () => {
     expect((await get('/metricsx')).status).toBe(404);
     expect((await get('/toString')).status).toBe(404);
     for (const p of ['/healthz', '/zones', '/metrics']) expect((await get(p, 'POST')).status).toBe(405);
+  });
+
+  it('answers every error in JSON ({"error": …}), 404 and 405 included', async () => {
+    const get = await start(serving());
+    for (const [p, method, status] of [['/nothing', 'GET', 404], ['/zones', 'POST', 405], ['/metrics', 'DELETE', 405], ['/%E0%A4%A', 'GET', 400]] as const) {
+      const r = await get(p, method);
+      expect(r.status).toBe(status);
+      expect(r.type).toBe('application/json; charset=utf-8');
+      expect(typeof (JSON.parse(r.body) as { error: unknown }).error).toBe('string');
+    }
   });
 });
 
@@ -160,6 +171,13 @@ describe('/metrics', () => {
         `peregrine_zone_signature_expiry_seconds{zone="signed.example."} ${EXPIRY.getTime() / 1000}`,
         'peregrine_zone_signed{zone="localhost."} 0',
         'peregrine_zone_signed{zone="signed.example."} 1',
+        // The last successful load of each zone served; whether the last load failed, for every zone.
+        `peregrine_zone_last_success_timestamp_seconds{zone="localhost."} ${zones.get('localhost.')!.loadedAt!.getTime() / 1000}`,
+        `peregrine_zone_last_success_timestamp_seconds{zone="signed.example."} ${zones.get('signed.example.')!.loadedAt!.getTime() / 1000}`,
+        'peregrine_zone_load_failing{zone="broken.example."} 1',
+        'peregrine_zone_load_failing{zone="localhost."} 0',
+        'peregrine_zone_load_failing{zone="signed.example."} 0',
+        `peregrine_build_info{version="${VERSION}",node="${process.versions.node}",io="none"} 1`,
       ].sort(),
     );
     expect(imageBytes('localhost.')).toBeGreaterThan(0);

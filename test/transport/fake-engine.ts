@@ -26,6 +26,7 @@ export function echoEngine(): FakeEngine {
     lastQtype: 0,
     // Not one of the engine's reasons: counted as `malformed`.
     lastDropReason: -1,
+    lastZoneSlot: -1,
     client: new ClientAddress(),
     answer(query, queryLength, out, tcp) {
       engine.calls++;

@@ -62,6 +62,19 @@ export class SecondaryZones implements ZoneSource {
       });
     }
     if (c.transfers !== undefined) c.transfers.service.onNotify = (origin, client, key) => this.notified(origin, client, key);
+    // GET /zones: how transfers from the primaries stand.
+    c.registry.addDetails((status) => {
+      const z = this.zones.get(status.name);
+      if (z === undefined) return undefined;
+      return {
+        transfer: {
+          primaries: this.primaryList(z),
+          confirmedAt: z.confirmedAt === 0 ? null : new Date(z.confirmedAt).toISOString(),
+          refreshing: z.refreshing,
+          expired: z.expired,
+        },
+      };
+    });
   }
 
   async start(): Promise<void> {

@@ -12,6 +12,8 @@ export interface ServiceMetrics {
   transition(service: string, endpoint: string, to: 'up' | 'down'): void;
   /** Add a source's endpoints to peregrine_endpoint_up; returns the function that removes them. */
   addStates(states: EndpointStates): () => void;
+  /** Add a source's services failing open to peregrine_service_fail_open; returns the function that removes them. */
+  addFailOpen(states: () => Iterable<{ zone: string; service: string; family: string }>): () => void;
 }
 
 const byRegistry = new WeakMap<Registry, ServiceMetrics>();
@@ -27,6 +29,17 @@ export function serviceMetrics(registry: Registry): ServiceMetrics {
 
 function create(registry: Registry): ServiceMetrics {
   const sources = new Set<EndpointStates>();
+  const failOpen = new Set<() => Iterable<{ zone: string; service: string; family: string }>>();
+  new Gauge({
+    name: 'peregrine_service_fail_open',
+    help: 'Services answering with every endpoint of a family (ipv4, ipv6) because none is healthy (fail open): 1 while it lasts; absent otherwise.',
+    labelNames: ['zone', 'service', 'family'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const states of failOpen) for (const s of states()) this.set({ zone: s.zone, service: s.service, family: s.family }, 1);
+    },
+  });
   new Gauge({
     name: 'peregrine_endpoint_up',
     help: 'Health of each service endpoint: 1 up, 0 down (after the fails/succs hysteresis); endpoints without a check are 1; not yet probed: absent.',
@@ -58,6 +71,10 @@ function create(registry: Registry): ServiceMetrics {
     addStates(states) {
       sources.add(states);
       return () => void sources.delete(states);
+    },
+    addFailOpen(states) {
+      failOpen.add(states);
+      return () => void failOpen.delete(states);
     },
   };
 }

@@ -9,6 +9,7 @@ import { readZone } from '../../primary/zone-reader.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
 import type { ResourceRecord } from '../../zone/model.ts';
 import { type FileWatcher, watchFile } from '../files/watch.ts';
+import { FailOpenTracker, type FailOpenState } from './fail-open.ts';
 import { HealthChecker, targetKey, type Target } from './checker.ts';
 import { readServicesFile, SourceFileError, type ServicesConfig, type ServiceSpec } from './config.ts';
 import type { AddressRecords, ZoneContent } from './generated-zone.ts';
@@ -53,6 +54,9 @@ export class ServicesSource implements ZoneSource {
   private watcher: FileWatcher | null = null;
   private current: Loaded | null = null;
   private removeStates: (() => void) | null = null;
+  private removeFailOpen: (() => void) | null = null;
+  /** Services of the current zone answering every endpoint because none is healthy. */
+  private failOpen: FailOpenTracker | null = null;
   /** Updates run one at a time; changes meanwhile make one more run after. */
   private running: Promise<void> | null = null;
   private again: UpdateReason | null = null;
@@ -76,6 +80,7 @@ export class ServicesSource implements ZoneSource {
       this.watcher = watchFile(this.o.file, { debounceMs: this.o.debounceMs, log: this.o.log, onChange: () => void this.reload('change') });
     }
     this.removeStates = this.o.metrics?.addStates(() => this.endpointStates()) ?? null;
+    this.removeFailOpen = this.o.metrics?.addFailOpen(() => this.failOpen?.states() ?? []) ?? null;
     this.read('start');
     // The first answers reflect a first probe of every endpoint (bounded: a dead one times out).
     await this.checker.settled(FIRST_ROUND_MAX_MS);
@@ -93,6 +98,7 @@ export class ServicesSource implements ZoneSource {
     this.checker.close();
     this.zones.close();
     this.removeStates?.();
+    this.removeFailOpen?.();
   }
 
   /**
@@ -221,16 +227,25 @@ export class ServicesSource implements ZoneSource {
   /** The zone as the health of its endpoints makes it now. */
   private content(c: Loaded): ZoneContent {
     const addresses: AddressRecords[] = [];
+    const failingOpen: FailOpenState[] = [];
     c.config.services.forEach((s, si) => {
       const usable = (i: number) => {
         const key = c.keys[si][i];
         return key === null || (this.checker.get(key)?.health.usable ?? true);
       };
+      if (!s.failClosed) {
+        for (const family of [4, 6] as const) {
+          const of = s.endpoints.map((e, i) => (e.family === family ? i : -1)).filter((i) => i >= 0);
+          if (of.length > 0 && !of.some(usable)) failingOpen.push({ service: s.id, family: family === 4 ? 'ipv4' : 'ipv6', endpoints: of.length });
+        }
+      }
       for (const r of c.rankings[si]) {
         const chosen = [...pick(r.v4, s.replicas, usable, s.failClosed), ...pick(r.v6, s.replicas, usable, s.failClosed)];
         addresses.push({ owner: r.name, ttl: s.ttl, addresses: chosen.map((i) => s.endpoints[i]), line: r.line });
       }
     });
+    if (this.failOpen === null || this.failOpen.zone !== c.config.apex.origin) this.failOpen = new FailOpenTracker(c.config.apex.origin, this.o.log);
+    this.failOpen.update(failingOpen);
     return { apex: c.config.apex, file: this.o.file, baseRecords: c.base, baseFiles: c.baseFiles, addresses, ptrs: [] };
   }
 

@@ -94,7 +94,7 @@ export async function setupApi(o: { stateDir?: string | null; token?: string | n
       try {
         json = JSON.parse(text);
       } catch {
-        // not JSON (404/405 from the router are plain text)
+        // not JSON (a body that is no error: HEAD, /metrics)
       }
       return { status: res.status, json, headers: res.headers };
     },

@@ -106,10 +106,21 @@ describe('services source', () => {
     for (const e of EPS) t.healthy.set(e, false);
     await until(() => t.www().length === 4, { what: 'fail open', timeoutMs: 3000 });
     expect(t.www()).toEqual([...EPS].sort());
+    // Failing open is a warning and a gauge, once per entry into the state.
+    const warned = t.lines.filter((l) => l.fields.code === 'PGN_WARN_SERVICES_FAIL_OPEN');
+    expect(warned).toHaveLength(1);
+    expect(warned[0].level).toBe('warn');
+    expect(warned[0].fields).toMatchObject({ zone: 'svc.test.', service: 'www', family: 'ipv4', endpoints: 4 });
+    expect(await t.metricsRegistry.metrics()).toMatch(/peregrine_service_fail_open\{zone="svc\.test\.",service="www",family="ipv4"\} 1/);
+    t.healthy.set(EPS[0], true);
+    await until(() => t.www().length === 1, { what: 'one endpoint back', timeoutMs: 3000 });
+    expect(t.lines.some((l) => l.fields.event === 'services_fail_open_end')).toBe(true);
+    expect(await t.metricsRegistry.metrics()).not.toMatch(/peregrine_service_fail_open\{/);
 
     const c = await setup(servicesText('', true));
     for (const e of EPS) c.healthy.set(e, false);
     await until(() => c.www().length === 0, { what: 'fail closed', timeoutMs: 3000 });
+    expect(c.lines.some((l) => l.fields.code === 'PGN_WARN_SERVICES_FAIL_OPEN')).toBe(false);
   });
 
   it('follows edits of the file; a broken edit keeps the last good version', async () => {
