@@ -19,6 +19,7 @@ import {
   parseInteger,
   parseSecondary,
   parseIoMode,
+  parseSerialPolicy,
   parseSeconds,
   parseZoneSpec,
   resolveServeOptions,
@@ -68,9 +69,10 @@ const USAGE = `usage:
                   [--api-token-file FILE]
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
-                  [--io dgram|mmsg]
-  peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
-  peregrine check --tinydns FILE
+                  [--io dgram|mmsg] [--serial-policy warn|refuse|increment]
+  peregrine check FILE [--origin NAME] [--expiry-warning DURATION] [--strict]
+  peregrine check --tinydns FILE [--strict]
+  peregrine check --config FILE
   peregrine --version
 
 serve defaults: --listen ${DEFAULT_LISTEN} --http ${DEFAULT_HTTP} --workers <CPUs>
@@ -100,6 +102,11 @@ Control API on --http (PUT/DELETE /zones/NAME, GET/PUT/DELETE /zones/NAME/record
 Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (default: nobody;
   TSIG keys from the config file's tsig-keys also allow); --notify HOST:PORT sends NOTIFY there after
   every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
+--serial-policy: a zone file whose content changed but not its serial is served with a warning
+  (warn, the default), not served (refuse: the previous version keeps serving), or served with a
+  serial one more than the last served (increment; kept in --state-dir if given).
+check lists every problem at once; warnings (zone data knotd and NSD serve, but probably a mistake)
+  do not change the exit code unless --strict. check --config FILE validates a config file (exit 0 or 2).
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
 `;
@@ -135,6 +142,7 @@ const SERVE_ARGS = {
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
   io: { type: 'string' },
+  'serial-policy': { type: 'string' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -331,5 +339,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     notify: values.notify?.map((t) => ({ address: parseHostPort(t, '--notify'), key: null })),
     secondaries: values.secondary?.map((t) => parseSecondary(t)),
     io: given(values.io, (t) => parseIoMode(t, '--io')),
+    serialPolicy: given(values['serial-policy'], (t) => parseSerialPolicy(t, '--serial-policy')),
   };
 }

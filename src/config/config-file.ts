@@ -8,7 +8,7 @@ import { ConfigError, ConfigFileError } from '../errors.ts';
 import { parseCidr } from './cidr.ts';
 import { parseDuration } from './duration.ts';
 import {
-  normalizeOrigin, parseAllowTransfer, parseHostPort, parseIoMode, parseSecondary, parseTsigKeySpec,
+  normalizeOrigin, parseAllowTransfer, parseHostPort, parseIoMode, parseSecondary, parseSerialPolicy, parseTsigKeySpec,
   type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
 } from './serve-options.ts';
 
@@ -56,6 +56,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   notify: (v, at) => ({ notify: at.list(v, 'notify', true).map((n, i) => notifyEntry(n, `notify[${i}]`, at)) }),
   secondary: (v, at) => ({ secondaries: at.list(v, 'secondary', true).map((z, i) => secondaryEntry(z, `secondary[${i}]`, at)) }),
   io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
+  'serial-policy': (v, at) => ({ serialPolicy: at.check(v, () => parseSerialPolicy(at.string(v, 'serial-policy'), 'serial-policy')) }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

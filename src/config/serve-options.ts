@@ -1,6 +1,7 @@
 // `peregrine serve` settings: their types, defaults, validation of their text, and how the
 // config file and the command line combine (a flag given wins over the file's key).
 
+import { SERIAL_POLICIES, type SerialPolicy } from '../sources/files/serial-policy.ts';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { ConfigError } from '../errors.ts';
@@ -108,6 +109,8 @@ export interface ServeOptions {
   secondaries: SecondarySpec[];
   /** UDP I/O; `auto` (nothing said): mmsg where the addon loads, else dgram (logged once). */
   io: IoMode | 'auto';
+  /** A zone file edited without a serial change: warn (default), refuse it, or increment the serial served. */
+  serialPolicy: SerialPolicy;
 }
 
 /**
@@ -148,6 +151,7 @@ export interface ServeSettings {
   notify?: NotifyTarget[];
   secondaries?: SecondarySpec[];
   io?: IoMode;
+  serialPolicy?: SerialPolicy;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -202,6 +206,12 @@ export function parseZoneSpec(text: string): ZoneSpec {
   const file = text.slice(eq + 1);
   if (origin === '' || file === '') throw new ConfigError(`--zone: expected ORIGIN=FILE, got '${text}'`);
   return { file, origin };
+}
+
+/** `warn`, `refuse` or `increment` (--serial-policy). */
+export function parseSerialPolicy(text: string, what: string): SerialPolicy {
+  if ((SERIAL_POLICIES as readonly string[]).includes(text)) return text as SerialPolicy;
+  throw new ConfigError(`${what}: expected ${SERIAL_POLICIES.join(', ')}, got '${text}'`);
 }
 
 /** `dgram` or `mmsg`. */
@@ -304,6 +314,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     notify,
     secondaries,
     io: s.io ?? 'auto',
+    serialPolicy: s.serialPolicy ?? 'warn',
   };
 }
 
