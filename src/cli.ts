@@ -151,6 +151,8 @@ const SERVE_ARGS = {
 const CHECK_ARGS = {
   origin: { type: 'string' },
   tinydns: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  config: { type: 'string' },
   'expiry-warning': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -202,10 +204,18 @@ function runCheck(argv: string[], io: Output): number {
     io.out(USAGE);
     return EXIT_OK;
   }
+  if (values.config !== undefined) {
+    if (positionals.length > 0) throw new ConfigError('check --config FILE takes no zone file');
+    // Validation as serve does it, without starting anything: ConfigFileError (FILE:LINE, exit 2) or OK.
+    serveOptions({}, readConfigFile(values.config));
+    io.out(`${values.config}: OK\n`);
+    return EXIT_OK;
+  }
   if (positionals.length !== 1) {
     throw new ConfigError(positionals.length === 0 ? 'check: a zone FILE is required' : 'check: exactly one FILE, please');
   }
   const file = positionals[0];
+  const strict = values.strict === true;
   if (values.tinydns === true || path.basename(file) === 'data') {
     if (values.origin !== undefined) throw new ConfigError('check: --origin does not apply to tinydns data (each . or Z line is a zone)');
     return checkTinydns(file, io);
@@ -215,10 +225,15 @@ function runCheck(argv: string[], io: Output): number {
       ? DEFAULT_EXPIRY_WARNING_SECONDS
       : parseDuration(values['expiry-warning'], '--expiry-warning');
   const result = readZone(file, values.origin ?? null);
-  if (!result.ok) {
-    io.out(result.errors.map((e) => formatProblem(file, e)).join(''));
+  if (!result.ok || (strict && result.warnings.length > 0)) {
+    // Errors and warnings together, in file order: the whole story of the file in one pass.
+    const problems = [...(result.ok ? [] : result.errors), ...result.warnings]
+      .map((p) => ({ p, line: p.context.line ?? 0 }))
+      .sort((a, b) => (a.p.context.file === b.p.context.file ? a.line - b.line : 0));
+    io.out(problems.map(({ p }) => formatProblem(file, p, strict)).join(''));
     return EXIT_FAILURE;
   }
+  io.out(result.warnings.map((w) => formatProblem(file, w, false)).join(''));
   const now = new Date();
   const signatures = signatureStatus(result.zone, now, window);
   io.out(signatureWarnings(file, signatures, now));
@@ -275,9 +290,10 @@ function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function formatProblem(file: string, err: PeregrineError): string {
-  if (err instanceof ZoneDataError) return `${err.toString()}\n`;
-  return `${err.context.file ?? file}:${err.context.line ?? 0}: ${err.message}\n`;
+/** `FILE:LINE: message`; a warning says so (`FILE:LINE: warning: …`) unless --strict made it an error. */
+function formatProblem(file: string, err: PeregrineError, strict = false): string {
+  const warning = err.code.startsWith('PGN_WARN_') && !strict ? 'warning: ' : '';
+  return `${err.context.file ?? file}:${err.context.line ?? 0}: ${warning}${err.message}\n`;
 }
 
 async function runServe(argv: string[], io: Output): Promise<number> {
