@@ -66,6 +66,7 @@ describe('config file', () => {
       ],
       secondaries: [{ origin: 'secondary.example.', primaries: [{ host: '127.0.0.1', port: 5397, family: 4 }], key: 'transfer-key' }],
       io: 'mmsg',
+      serialPolicy: 'warn',
     });
     // The example documents every key there is: user and group commented out (they need root).
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);
