@@ -248,6 +248,24 @@ export function checkZoneAll(zone: Zone, skippedOwners: readonly (WireName | nul
     return false;
   };
 
+  // Wildcard oddities both peers serve, each in its own way (zone-acceptance.test.ts lists how).
+  for (let k = 0; k < nNodes; k++) {
+    const name = nodeName(k);
+    if (name[0] !== 1 || name[1] !== 0x2a || !isSubdomain(name, origin)) continue; // not `*.…`
+    const first = recs[list[start[k]]];
+    if ((flags[k] & CUT) !== 0) {
+      warn(first, `${nameToText(name)} has NS records: a wildcard cannot delegate (RFC 4592 §4.2); servers answer such names differently`);
+    }
+    for (let j = start[k]; j < start[k + 1]; j++) {
+      const rr = recs[list[j]];
+      if (rr.type !== TYPE_CNAME || !isWholeName(rr.rdata)) continue;
+      // A target below the wildcard's parent that does not exist is itself answered by the wildcard: a loop.
+      if (isSubdomain(rr.rdata, name.subarray(2)) && rr.rdata.length > name.length - 2 && index.get(rr.rdata) < 0) {
+        warn(rr, `CNAME at ${nameToText(name)} points to ${nameToText(rr.rdata)}, which the wildcard itself answers: a CNAME loop`);
+      }
+    }
+  }
+
   // Targets inside the zone need addresses (warnings: knotd and NSD both serve such zones).
   // NS: glue below a cut, authoritative data otherwise; MX and SRV: authoritative data.
   // Wording as named-checkzone's.
