@@ -47,7 +47,8 @@ export function readZone(file: string, origin: string | null = null): ReadResult
   const checked = checkZoneAll(parsed.zone, parsed.skippedOwners);
   const warnings = byLine([...parsed.warnings, ...checked.warnings]);
   if (parsed.errors.length > 0 || checked.errors.length > 0) {
-    return { ok: false, errors: byLine([...parsed.errors, ...checked.errors]), warnings };
+    // Syntax errors first (in file order), then what the checks found: the first is what /zones shows.
+    return { ok: false, errors: [...parsed.errors, ...checked.errors], warnings };
   }
   return { ok: true, zone: parsed.zone, origin: nameToText(parsed.zone.origin), warnings };
 }

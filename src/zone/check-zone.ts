@@ -42,6 +42,11 @@ const ALIAS = 8;
 export interface ZoneCheck {
   errors: ZoneDataError[];
   warnings: ZoneDataError[];
+  /**
+   * The warnings about delegation data (no apex NS, NS targets without address or glue or that
+   * are CNAMEs) and RRset TTLs: what the control API refuses in zones it builds itself.
+   */
+  serious: ZoneDataError[];
 }
 
 /**
@@ -68,6 +73,7 @@ export function checkZone(zone: Zone): ZoneDataError[] {
 export function checkZoneAll(zone: Zone, skippedOwners: readonly (WireName | null)[] = []): ZoneCheck {
   const errors: ZoneDataError[] = [];
   const warnings: ZoneDataError[] = [];
+  const serious: ZoneDataError[] = [];
   const recs = zone.records;
   const origin = zone.origin;
   const originText = nameToText(origin);
@@ -84,9 +90,12 @@ export function checkZoneAll(zone: Zone, skippedOwners: readonly (WireName | nul
   /** A name whose records may have been on a skipped line. */
   const mayHaveBeenSkipped = (name: WireName): boolean =>
     skippedUnknown || (skipped.size > 0 && skipped.has(nameToText(name).toLowerCase()));
-  const warn = (rr: ResourceRecord | null, message: string): void => {
-    if (rr === null) warnings.push(new ZoneDataError(message, zone.files[0] ?? '', 0, WARN_ZONE_DATA));
-    else warnings.push(new ZoneDataError(message, rr.source.file, rr.source.line, WARN_ZONE_DATA));
+  const warn = (rr: ResourceRecord | null, message: string, isSerious = false): void => {
+    const w = rr === null
+      ? new ZoneDataError(message, zone.files[0] ?? '', 0, WARN_ZONE_DATA)
+      : new ZoneDataError(message, rr.source.file, rr.source.line, WARN_ZONE_DATA);
+    warnings.push(w);
+    if (isSerious) serious.push(w);
   };
 
   // Group by owner: node ids from a name index, then records per node in CSR form.
@@ -173,7 +182,7 @@ export function checkZoneAll(zone: Zone, skippedOwners: readonly (WireName | nul
         }
       }
       if (first !== undefined && first.ttl !== rr.ttl) {
-        warn(rr, `TTL ${rr.ttl} of ${nameToText(rr.owner)} ${typeToText(t)} differs from TTL ${first.ttl} at ${where(rr, first)}`);
+        warn(rr, `TTL ${rr.ttl} of ${nameToText(rr.owner)} ${typeToText(t)} differs from TTL ${first.ttl} at ${where(rr, first)}`, true);
       }
       // The RRset must fit in one DNS message (over TCP) with its question: each record takes
       // at least a 2-byte owner pointer, 10 bytes of type/class/TTL/length, and its RDATA.
@@ -205,7 +214,7 @@ export function checkZoneAll(zone: Zone, skippedOwners: readonly (WireName | nul
     if ((f & DNAME) !== 0) anyDname = true;
     flags[k] = f;
   }
-  if (!apexNs && !mayHaveBeenSkipped(origin)) warn(soa, `no NS records at the zone apex ${originText}`);
+  if (!apexNs && !mayHaveBeenSkipped(origin)) warn(soa, `no NS records at the zone apex ${originText}`, true);
 
   /** Whether the name in `name` from offset `off` is at or below a delegation (below the apex). */
   const belowCut = (name: Uint8Array, off: number): boolean => {
@@ -292,13 +301,13 @@ export function checkZoneAll(zone: Zone, skippedOwners: readonly (WireName | nul
     const tf = tid >= 0 ? flags[tid] : 0;
     if ((tf & ADDR) !== 0 || mayHaveBeenSkipped(target)) continue;
     if (cut) {
-      warn(rr, `${nameToText(rr.owner)}/${what} has no glue (no A or AAAA record below the delegation)`);
+      warn(rr, `${nameToText(rr.owner)}/${what} has no glue (no A or AAAA record below the delegation)`, true);
     } else if ((tf & ALIAS) !== 0) {
-      warn(rr, `${what} is a CNAME (illegal)`);
+      warn(rr, `${what} is a CNAME (illegal)`, t === TYPE_NS);
     } else if (tid >= 0 || !wildcardCovers(target)) {
-      warn(rr, `${what} has no address records (A or AAAA)`);
+      warn(rr, `${what} has no address records (A or AAAA)`, t === TYPE_NS);
     }
   }
 
-  return { errors, warnings };
+  return { errors, warnings, serious };
 }
