@@ -20,6 +20,7 @@ import {
   parseGeo,
   parseSecondary,
   parseIoMode,
+  parseSerialPolicy,
   parseSeconds,
   parseZoneSpec,
   resolveServeOptions,
@@ -70,9 +71,10 @@ const USAGE = `usage:
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
                   [--geo ORIGIN=FILE]... [--ecs]
-                  [--io dgram|mmsg] [--zone-metrics-max N]
-  peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
-  peregrine check --tinydns FILE
+                  [--io dgram|mmsg] [--zone-metrics-max N] [--serial-policy warn|refuse|increment]
+  peregrine check FILE [--origin NAME] [--expiry-warning DURATION] [--strict]
+  peregrine check --tinydns FILE [--strict]
+  peregrine check --config FILE
   peregrine --version
 
 serve defaults: --listen ${DEFAULT_LISTEN} --http ${DEFAULT_HTTP} --workers <CPUs>
@@ -104,6 +106,11 @@ Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (de
   every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
 --geo ORIGIN=FILE answers the owners of a Knot mod-geoip file by client network (subnet mode; config
   geo: for weighted mode and TTL); --ecs uses the EDNS Client Subnet address and answers its scope.
+--serial-policy: a zone file whose content changed but not its serial is served with a warning
+  (warn, the default), not served (refuse: the previous version keeps serving), or served with a
+  serial one more than the last served (increment; kept in --state-dir if given).
+check lists every problem at once; warnings (zone data knotd and NSD serve, but probably a mistake)
+  do not change the exit code unless --strict. check --config FILE validates a config file (exit 0 or 2).
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
 --zone-metrics-max N: zones with a peregrine_zone_queries_total series of their own (default 10000;
@@ -145,6 +152,7 @@ const SERVE_ARGS = {
   geo: { type: 'string', multiple: true },
   ecs: { type: 'boolean' },
   'zone-metrics-max': { type: 'string' },
+  'serial-policy': { type: 'string' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
@@ -153,6 +161,8 @@ const SERVE_ARGS = {
 const CHECK_ARGS = {
   origin: { type: 'string' },
   tinydns: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  config: { type: 'string' },
   'expiry-warning': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -204,10 +214,18 @@ function runCheck(argv: string[], io: Output): number {
     io.out(USAGE);
     return EXIT_OK;
   }
+  if (values.config !== undefined) {
+    if (positionals.length > 0) throw new ConfigError('check --config FILE takes no zone file');
+    // Validation as serve does it, without starting anything: ConfigFileError (FILE:LINE, exit 2) or OK.
+    serveOptions({}, readConfigFile(values.config));
+    io.out(`${values.config}: OK\n`);
+    return EXIT_OK;
+  }
   if (positionals.length !== 1) {
     throw new ConfigError(positionals.length === 0 ? 'check: a zone FILE is required' : 'check: exactly one FILE, please');
   }
   const file = positionals[0];
+  const strict = values.strict === true;
   if (values.tinydns === true || path.basename(file) === 'data') {
     if (values.origin !== undefined) throw new ConfigError('check: --origin does not apply to tinydns data (each . or Z line is a zone)');
     return checkTinydns(file, io);
@@ -217,10 +235,15 @@ function runCheck(argv: string[], io: Output): number {
       ? DEFAULT_EXPIRY_WARNING_SECONDS
       : parseDuration(values['expiry-warning'], '--expiry-warning');
   const result = readZone(file, values.origin ?? null);
-  if (!result.ok) {
-    io.out(result.errors.map((e) => formatProblem(file, e)).join(''));
+  if (!result.ok || (strict && result.warnings.length > 0)) {
+    // Errors and warnings together, in file order: the whole story of the file in one pass.
+    const problems = [...(result.ok ? [] : result.errors), ...result.warnings]
+      .map((p) => ({ p, line: p.context.line ?? 0 }))
+      .sort((a, b) => (a.p.context.file === b.p.context.file ? a.line - b.line : 0));
+    io.out(problems.map(({ p }) => formatProblem(file, p, strict)).join(''));
     return EXIT_FAILURE;
   }
+  io.out(result.warnings.map((w) => formatProblem(file, w, false)).join(''));
   const now = new Date();
   const signatures = signatureStatus(result.zone, now, window);
   io.out(signatureWarnings(file, signatures, now));
@@ -277,9 +300,10 @@ function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function formatProblem(file: string, err: PeregrineError): string {
-  if (err instanceof ZoneDataError) return `${err.toString()}\n`;
-  return `${err.context.file ?? file}:${err.context.line ?? 0}: ${err.message}\n`;
+/** `FILE:LINE: message`; a warning says so (`FILE:LINE: warning: …`) unless --strict made it an error. */
+function formatProblem(file: string, err: PeregrineError, strict = false): string {
+  const warning = err.code.startsWith('PGN_WARN_') && !strict ? 'warning: ' : '';
+  return `${err.context.file ?? file}:${err.context.line ?? 0}: ${warning}${err.message}\n`;
 }
 
 async function runServe(argv: string[], io: Output): Promise<number> {
@@ -344,5 +368,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     geo: values.geo?.map((t) => parseGeo(t)),
     ecs: values.ecs === true ? true : undefined,
     zoneMetricsMax: given(values['zone-metrics-max'], (t) => parseInteger(t, '--zone-metrics-max', 0, 1_000_000)),
+    serialPolicy: given(values['serial-policy'], (t) => parseSerialPolicy(t, '--serial-policy')),
   };
 }

@@ -69,3 +69,13 @@ export const WARN_ZONE_FILE_MISSING = 'PGN_WARN_ZONE_FILE_MISSING';
 export const WARN_ZONE_REMOVED = 'PGN_WARN_ZONE_REMOVED';
 /** A directory holding zone files cannot be watched: edits there need SIGHUP. */
 export const WARN_WATCH = 'PGN_WARN_WATCH';
+/**
+ * Zone data that knotd and NSD both load, but that is probably a mistake (missing glue, an NS/MX/SRV
+ * target that is a CNAME or has no address, a TTL mismatch in an RRset, a duplicate record): the
+ * zone serves; logged with FILE:LINE, counted in peregrine_zone_warnings, listed by `check`.
+ */
+export const WARN_ZONE_DATA = 'PGN_WARN_ZONE_DATA';
+/** A zone's content changed but its SOA serial did not (--serial-policy decides what happens). */
+export const WARN_SERIAL_UNCHANGED = 'PGN_WARN_SERIAL_UNCHANGED';
+/** With --serial-policy refuse: a changed zone with an unchanged serial is not served. */
+export const ERR_SERIAL_UNCHANGED = 'PGN_ERR_SERIAL_UNCHANGED';

@@ -63,6 +63,73 @@ describe('peregrine check', () => {
     expect(r.out).toMatch(new RegExp(`^${escape(file)}:5: `));
   });
 
+  it('lists syntax and semantic problems together in one pass, each with FILE:LINE (as named-checkzone does)', async () => {
+    const file = zoneFile('corp.test.zone', [
+      '$ORIGIN corp.test.',
+      '$TTL 300',
+      '@ SOA ns1 hostmaster 1 3600 600 86400 300',
+      '@ NS ns1',
+      'ns1 A 192.0.2.1',
+      'www A 192.0.2.300', //           6: syntax
+      'mail MX ten mail', //            7: syntax
+      'ftp CNAME www', //               8
+      'ftp A 192.0.2.4', //             9: CNAME and other data
+      'x.other.test. A 192.0.2.5', //  10: outside the zone
+      '',
+    ].join('\n'));
+    const r = await run('check', file);
+    expect(r.code).toBe(1);
+    expect(r.out.trimEnd().split('\n')).toEqual([
+      `${file}:6: A: bad IPv4 address '192.0.2.300'`,
+      `${file}:7: MX: bad preference 'ten': expected a number`,
+      `${file}:9: CNAME and other data at ftp.corp.test.`,
+      `${file}:10: x.other.test. is outside the zone corp.test.`,
+    ]);
+  });
+
+  it('prints warnings (data knotd and NSD serve) and exits 0; --strict makes them errors', async () => {
+    const file = zoneFile('warn.test.zone', [
+      '$ORIGIN warn.test.',
+      '$TTL 300',
+      '@ SOA ns1 hostmaster 1 3600 600 86400 300',
+      '@ NS ns1',
+      '@ NS ns2', //                    5: NS target is a CNAME
+      'ns1 A 192.0.2.1',
+      'ns2 CNAME ns1',
+      'sub NS ns.sub', //               8: missing glue
+      '@ MX 10 mx', //                  9: MX target without address
+      'www 300 A 192.0.2.2',
+      'www 600 A 192.0.2.3', //        11: TTL mismatch
+      'www 300 A 192.0.2.2', //        12: duplicate
+      '',
+    ].join('\n'));
+    const expected = [
+      `${file}:5: warning: NS 'ns2.warn.test.' is a CNAME (illegal)`,
+      `${file}:8: warning: sub.warn.test./NS 'ns.sub.warn.test.' has no glue (no A or AAAA record below the delegation)`,
+      `${file}:9: warning: MX 'mx.warn.test.' has no address records (A or AAAA)`,
+      `${file}:11: warning: TTL 600 of www.warn.test. A differs from TTL 300 at line 10`,
+      `${file}:12: warning: duplicate record ignored (the same as at line 10)`,
+    ];
+    const r = await run('check', file);
+    expect(r.code).toBe(0);
+    expect(r.out.trimEnd().split('\n')).toEqual([...expected, `${file}: OK, warn.test., 9 records`]);
+    const strict = await run('check', '--strict', file);
+    expect(strict.code).toBe(1);
+    expect(strict.out.trimEnd().split('\n')).toEqual(expected.map((l) => l.replace(': warning: ', ': ')));
+  });
+
+  it('check --config validates a config file without starting anything: exit 0, or 2 with FILE:LINE', async () => {
+    expect(await run('check', '--config', 'examples/peregrine.yaml')).toEqual({ code: 0, out: 'examples/peregrine.yaml: OK\n', err: '' });
+    const bad = zoneFile('bad.yaml', 'workers: many\nserial-policy: sometimes\nfoo: 1\n');
+    const r = await run('check', '--config', bad);
+    expect(r.code).toBe(2);
+    expect(r.err.trimEnd().split('\n')).toEqual([
+      `peregrine: ${bad}:1: workers: expected a whole number, got 'many'`,
+      `peregrine: ${bad}:2: serial-policy: expected warn, refuse, increment, got 'sometimes'`,
+      `peregrine: ${bad}:3: unknown key 'foo' (did you mean 'io'?)`,
+    ]);
+  });
+
   it('reports a missing file', async () => {
     const r = await run('check', path.join(dir, 'nope.zone'));
     expect(r.code).toBe(1);

@@ -63,7 +63,11 @@ export class ZoneTree {
   readonly soa: RRset;
   readonly recordCount: number;
 
+  /** An RRset whose records have different TTLs takes its last record's, as Knot serves it (tinydns style: the lowest). */
+  private readonly lastTtlWins: boolean;
+
   constructor(zone: Zone) {
+    this.lastTtlWins = zone.style !== 'tinydns';
     const origin = lowerName(zone.origin);
     let count = 0;
     for (const rr of zone.records) {
@@ -85,8 +89,8 @@ export class ZoneTree {
     const covered = rr.type === TYPE_RRSIG && rr.rdata.length >= 2 ? (rr.rdata[0] << 8) | rr.rdata[1] : 0;
     const apart = rr.type === TYPE_NSEC3 || covered === TYPE_NSEC3;
     const node = this.nodeFor(owner, apart ? this.nsec3Nodes : this.nodes);
-    if (addTo(node.rrsets, rr.type, owner, rr.type, rr) && covered !== 0) {
-      addTo(node.sigs, covered, owner, TYPE_RRSIG, rr);
+    if (addTo(node.rrsets, rr.type, owner, rr.type, rr, this.lastTtlWins) && covered !== 0) {
+      addTo(node.sigs, covered, owner, TYPE_RRSIG, rr, this.lastTtlWins);
     }
   }
 
@@ -161,13 +165,14 @@ export class ZoneTree {
 }
 
 /** Adds a record to the RRset under `key`; false when the same record was there already. */
-function addTo(map: Map<number, RRset>, key: number, owner: WireName, type: number, rr: ResourceRecord): boolean {
+function addTo(map: Map<number, RRset>, key: number, owner: WireName, type: number, rr: ResourceRecord, lastTtlWins: boolean): boolean {
   let set = map.get(key);
   if (!set) {
     set = { owner, type, ttl: rr.ttl, rdatas: [] };
     map.set(key, set);
-  } else if (rr.ttl < set.ttl) {
-    // RFC 2181 §5.2: one TTL per RRset; `check` reports the mismatch, serving uses the lowest.
+  } else if (lastTtlWins ? rr.ttl !== set.ttl : rr.ttl < set.ttl) {
+    // RFC 2181 §5.2: one TTL per RRset; `check` warns of the mismatch. Knot (and so Peregrine)
+    // serves the TTL of the RRset's last record in the file (test/interop/zone-acceptance.test.ts).
     set.ttl = rr.ttl;
   }
   for (const r of set.rdatas) if (sameBytes(r, rr.rdata)) return false;

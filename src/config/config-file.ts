@@ -8,7 +8,7 @@ import { ConfigError, ConfigFileError } from '../errors.ts';
 import { parseCidr } from './cidr.ts';
 import { parseDuration } from './duration.ts';
 import {
-  normalizeOrigin, parseAllowTransfer, parseGeo, parseHostPort, parseIoMode, parseSecondary, parseTsigKeySpec,
+  normalizeOrigin, parseAllowTransfer, parseGeo, parseHostPort, parseIoMode, parseSecondary, parseSerialPolicy, parseTsigKeySpec,
   type GeoSpec, type NotifyRule, type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
 } from './serve-options.ts';
 
@@ -63,6 +63,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   geo: (v, at) => ({ geo: at.list(v, 'geo', true).map((g, i) => geoEntry(g, `geo[${i}]`, at)) }),
   ecs: (v, at) => ({ ecs: at.boolean(v, 'ecs') }),
   'zone-metrics-max': (v, at) => ({ zoneMetricsMax: at.integer(v, 'zone-metrics-max', 0, 1_000_000) }),
+  'serial-policy': (v, at) => ({ serialPolicy: at.check(v, () => parseSerialPolicy(at.string(v, 'serial-policy'), 'serial-policy')) }),
 };
 
 /** `ORIGIN=FILE`, or `{zone, file, mode, ttl, geodb-file, geodb-key}` (Knot's mod-geoip settings). */

@@ -1,6 +1,7 @@
 // `peregrine serve` settings: their types, defaults, validation of their text, and how the
 // config file and the command line combine (a flag given wins over the file's key).
 
+import { SERIAL_POLICIES, type SerialPolicy } from '../sources/files/serial-policy.ts';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,6 +140,8 @@ export interface ServeOptions {
   io: IoMode | 'auto';
   /** Zones with a peregrine_zone_queries_total series of their own; the rest count as `_other` (0: none counted). */
   zoneMetricsMax: number;
+  /** A zone file edited without a serial change: warn (default), refuse it, or increment the serial served. */
+  serialPolicy: SerialPolicy;
 }
 
 /**
@@ -183,6 +186,7 @@ export interface ServeSettings {
   secondaries?: SecondarySpec[];
   io?: IoMode;
   zoneMetricsMax?: number;
+  serialPolicy?: SerialPolicy;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -238,6 +242,12 @@ export function parseZoneSpec(text: string): ZoneSpec {
   const file = text.slice(eq + 1);
   if (origin === '' || file === '') throw new ConfigError(`--zone: expected ORIGIN=FILE, got '${text}'`);
   return { file, origin };
+}
+
+/** `warn`, `refuse` or `increment` (--serial-policy). */
+export function parseSerialPolicy(text: string, what: string): SerialPolicy {
+  if ((SERIAL_POLICIES as readonly string[]).includes(text)) return text as SerialPolicy;
+  throw new ConfigError(`${what}: expected ${SERIAL_POLICIES.join(', ')}, got '${text}'`);
 }
 
 /** `dgram` or `mmsg`. */
@@ -345,6 +355,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     secondaries,
     io: s.io ?? 'auto',
     zoneMetricsMax: s.zoneMetricsMax ?? DEFAULT_ZONE_METRICS_MAX,
+    serialPolicy: s.serialPolicy ?? 'warn',
   };
 }
 

@@ -61,6 +61,8 @@ export class BuildPool {
       now: options.now?.getTime(),
       expiryWarningSeconds: options.expiryWarningSeconds,
       transferForm: options.transferForm,
+      serialPolicy: options.serialPolicy,
+      serialBase: options.serialBase,
     };
     return decodeResult((await this.pool.run(task)) as WireResult);
   };

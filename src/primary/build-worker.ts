@@ -4,7 +4,7 @@
 
 import { buildTinydns, encodeTinydnsResult, type TinydnsBuildTask, type TinydnsWireResult } from '../sources/tinydns/build.ts';
 import { encodeResult, type WireResult } from './build-result.ts';
-import { loadZone } from './zone-loader.ts';
+import { loadZone, type LoadOptions } from './zone-loader.ts';
 
 /** A zone file (no `kind`), or a tinydns data file and every zone in it. */
 export type BuildTask = ZoneFileTask | TinydnsBuildTask;
@@ -17,6 +17,8 @@ export interface ZoneFileTask {
   now?: number;
   expiryWarningSeconds?: number;
   transferForm?: boolean;
+  serialPolicy?: LoadOptions['serialPolicy'];
+  serialBase?: LoadOptions['serialBase'];
 }
 
 export default function build(task: BuildTask): WireResult | TinydnsWireResult {
@@ -25,6 +27,8 @@ export default function build(task: BuildTask): WireResult | TinydnsWireResult {
     now: task.now === undefined ? undefined : new Date(task.now),
     expiryWarningSeconds: task.expiryWarningSeconds,
     transferForm: task.transferForm,
+    serialPolicy: task.serialPolicy,
+    serialBase: task.serialBase,
   });
   return encodeResult(result);
 }

@@ -93,6 +93,7 @@ export function createMetrics(zones: ZoneRegistry, counters?: SharedArrayBuffer,
     (z) => (z.loadedAt === null ? null : z.loadedAt.getTime() / 1000),
   );
   operatorMetrics(registry, zones, io);
+  zoneCheckMetrics(registry, zones, zoneGauge);
 
   if (counters !== undefined) trafficMetrics(registry, counters);
 
@@ -213,6 +214,25 @@ function trafficMetrics(registry: Registry, counters: SharedArrayBuffer): void {
     collect() {
       this.reset();
       this.inc(sumCounters(counters).restarts);
+    },
+  });
+}
+
+/** Zone checks: warnings of the version served, and edits that left the serial alone (--serial-policy). */
+function zoneCheckMetrics(
+  registry: Registry,
+  zones: ZoneRegistry,
+  zoneGauge: (name: string, help: string, value: (z: ZoneStatus) => number | null) => Gauge,
+): void {
+  zoneGauge('peregrine_zone_warnings', 'Check warnings of the zone version served (data knotd and NSD serve, but probably a mistake; peregrine check lists them).', (z) => z.warnings);
+  new Counter({
+    name: 'peregrine_zone_serial_unchanged_total',
+    help: 'Zone versions whose content changed while their SOA serial did not (PGN_WARN_SERIAL_UNCHANGED; --serial-policy).',
+    labelNames: ['zone'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const z of zones.list()) if (z.serialUnchanged > 0) this.inc({ zone: z.name }, z.serialUnchanged);
     },
   });
 }

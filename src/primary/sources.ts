@@ -37,6 +37,8 @@ function zoneFileSource(c: SourceContext, observeLoad: (seconds: number) => void
     observeLoad,
     onPublished: c.onPublished,
     build: c.builds.build,
+    serialPolicy: c.options.serialPolicy,
+    stateDir: c.options.stateDir,
   });
 }
 

@@ -9,6 +9,11 @@ import { nameToText } from '../zone/name.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS, signatureStatus, type DenialKind } from '../zone/signatures.ts';
 import { encodeTransfer, transferRecords } from '../transfer/zone-records.ts';
 import { originFromFileName, parseOrigin, readZone } from './zone-reader.ts';
+import { contentFingerprint, incrementedSerial, setZoneSerial, zoneSerial, type SerialBase, type SerialPolicy } from '../sources/files/serial-policy.ts';
+import { problemText } from './zone-log.ts';
+
+/** Warning lines kept with a loaded zone for the log (the count covers them all). */
+export const MAX_KEPT_WARNINGS = 50;
 
 /** The signature status of a loaded zone, reduced to what is kept while it serves. */
 export interface SignatureSummary {
@@ -43,6 +48,12 @@ export interface LoadedZone {
    * AXFR/IXFR and the secondary's state file; absent only in hand-built test zones.
    */
   transfer?: SharedArrayBuffer;
+  /** Check warnings of this version (zone files): how many, and the first as `FILE:LINE: message`. */
+  warnings?: { count: number; lines: string[] };
+  /** Zone files: the serial written in the file (`serial` differs under --serial-policy increment). */
+  fileSerial?: number;
+  /** Zone files: the content without the SOA serial (serial-policy.ts), to see a change the serial does not show. */
+  fingerprint?: string;
 }
 
 export type LoadResult =
@@ -61,13 +72,33 @@ export interface LoadOptions {
    * otherwise carry ~40 % more memory and build time for nothing.
    */
   transferForm?: boolean;
+  /** Zone files: --serial-policy; `increment` serves a serial decided from `serialBase`. */
+  serialPolicy?: SerialPolicy;
+  /** Under `increment`: the last served serial and fingerprint (null: none yet). */
+  serialBase?: SerialBase | null;
 }
 
 /** readZone, then compile. An image that does not fit the format is an error like any other. */
 export function loadZone(file: string, origin: string | null = null, options: LoadOptions = {}): LoadResult {
   const read = readZone(file, origin);
   if (!read.ok) return { ok: false, errors: read.errors, origin: guessOrigin(file, origin) };
-  return loadZoneModel(read.zone, file, options);
+  const fingerprint = contentFingerprint(read.zone);
+  const fileSerial = zoneSerial(read.zone) ?? 0;
+  if (options.serialPolicy === 'increment') {
+    const serial = incrementedSerial(fileSerial, fingerprint, options.serialBase ?? null);
+    if (serial !== fileSerial) setZoneSerial(read.zone, serial);
+  }
+  const result = loadZoneModel(read.zone, file, options);
+  if (!result.ok) return result;
+  result.zone.fileSerial = fileSerial;
+  result.zone.fingerprint = fingerprint;
+  if (read.warnings.length > 0) {
+    result.zone.warnings = {
+      count: read.warnings.length,
+      lines: read.warnings.slice(0, MAX_KEPT_WARNINGS).map((w) => problemText(file, w)),
+    };
+  }
+  return result;
 }
 
 /**

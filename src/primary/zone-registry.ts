@@ -22,6 +22,10 @@ export interface ZoneStatus {
   /** Earliest RRSIG expiration of the version served. */
   signatureExpiry: Date | null;
   loads: { ok: number; error: number };
+  /** Check warnings of the version served (zone files). */
+  warnings: number;
+  /** Versions whose content changed while the serial did not (--serial-policy). */
+  serialUnchanged: number;
 }
 
 /** The JSON shape of one zone in GET /zones. */
@@ -63,6 +67,13 @@ export class ZoneRegistry {
     status.denial = zone.signatures.denial;
     status.signatureExpiry = zone.signatures.signed ? zone.signatures.earliestExpiration : null;
     status.loads.ok++;
+    status.warnings = zone.warnings?.count ?? 0;
+  }
+
+  /** A version of the zone changed its content but not its serial (counted whatever the policy). */
+  serialUnchanged(name: string): void {
+    const status = this.zones.get(name);
+    if (status !== undefined) status.serialUnchanged++;
   }
 
   /** A load failed; the version served before (if any) keeps serving and keeps its numbers. */
@@ -128,6 +139,8 @@ export class ZoneRegistry {
         denial: 'none',
         signatureExpiry: null,
         loads: { ok: 0, error: 0 },
+        warnings: 0,
+        serialUnchanged: 0,
       };
       this.zones.set(name, status);
     }

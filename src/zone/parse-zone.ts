@@ -4,7 +4,7 @@
 // so that a check run reports every problem at once.
 
 import * as path from 'node:path';
-import { ZoneDataError } from '../errors.ts';
+import { WARN_ZONE_DATA, ZoneDataError } from '../errors.ts';
 import { readZoneText } from './read-zone-text.ts';
 import type { ResourceRecord, WireName, Zone } from './model.ts';
 import { Lexer } from './lexer.ts';
@@ -28,6 +28,13 @@ export interface ParseOptions {
 export interface ParseResult {
   zone: Zone;
   errors: ZoneDataError[];
+  /** Accepted but probably a mistake (a duplicate record, dropped): code WARN_ZONE_DATA. */
+  warnings: ZoneDataError[];
+  /**
+   * Owners of the record lines skipped for errors (null: the owner itself was unreadable), so
+   * that the semantic checks run on the rest do not report what those lines would have given.
+   */
+  skippedOwners: (WireName | null)[];
 }
 
 /** Read a zone file from disk (synchronously), following $INCLUDEs. */
@@ -86,6 +93,10 @@ function isDigit(c: number): boolean {
 
 class ParseState {
   readonly errors: ZoneDataError[] = [];
+  readonly warnings: ZoneDataError[] = [];
+  readonly skippedOwners: (WireName | null)[] = [];
+  /** While reading a record line: its owner (null if unreadable); undefined on other lines. */
+  private lineOwner: WireName | null | undefined = undefined;
   readonly records: ResourceRecord[] = [];
   readonly files: string[] = [];
   private readonly maxDepth: number;
@@ -131,11 +142,14 @@ class ParseState {
     return {
       zone: { origin: lowerName(origin), records: this.records, files: this.files },
       errors: this.errors,
+      warnings: this.warnings,
+      skippedOwners: this.skippedOwners,
     };
   }
 
   private err(message: string, file: string, line: number): void {
     this.errors.push(new ZoneDataError(message, file, line));
+    if (this.lineOwner !== undefined) this.skippedOwners.push(this.lineOwner);
   }
 
   /**
@@ -154,8 +168,10 @@ class ParseState {
     let prevOwnerBad = false;
 
     while (!this.aborted && lx.next()) {
+      this.lineOwner = undefined;
       const line = lx.line;
       if (lx.error !== null) {
+        this.lineOwner = null; // whatever the entry held is lost
         this.err(lx.error, file, line);
         if (!lx.blankStart) prevOwnerBad = true;
         continue;
@@ -197,6 +213,7 @@ class ParseState {
             }
           }
         } else if (d === '$INCLUDE') {
+          this.lineOwner = null; // an include not read hides records of any owner
           if (n < 2) {
             this.err('$INCLUDE needs a file name', file, line);
           } else if (n > 3) {
@@ -224,10 +241,12 @@ class ParseState {
       let i = 0;
       let owner: WireName | null = null;
       let ownerBad = false;
+      this.lineOwner = lx.blankStart ? (prevOwnerBad ? null : prevOwner) : null;
       if (!lx.blankStart) {
         i = 1;
         try {
           owner = parseName(t0, origin);
+          this.lineOwner = owner;
           prevOwner = owner;
           prevOwnerBad = false;
         } catch (e) {
@@ -369,7 +388,10 @@ class ParseState {
       if (this.dupHash[i] === h) {
         const o = this.records[s - 1];
         if (o.type === rr.type && o.class === rr.class && o.ttl === rr.ttl && bytesEqual(o.rdata, rr.rdata) && nameEquals(o.owner, rr.owner)) {
-          return; // duplicate: BIND/Knot drop it silently
+          // Duplicate: BIND, Knot and NSD drop it; say so, it is probably an editing slip.
+          const first = o.source.file === rr.source.file ? `line ${o.source.line}` : `${o.source.file}:${o.source.line}`;
+          this.warnings.push(new ZoneDataError(`duplicate record ignored (the same as at ${first})`, rr.source.file, rr.source.line, WARN_ZONE_DATA));
+          return;
         }
       }
       i = (i + 1) & this.dupMask;

@@ -72,6 +72,7 @@ describe('config file', () => {
       secondaries: [{ origin: 'secondary.example.', primaries: [{ host: '127.0.0.1', port: 5397, family: 4 }], key: 'transfer-key' }],
       io: 'mmsg',
       zoneMetricsMax: 10000,
+      serialPolicy: 'warn',
     });
     // The example documents every key there is: user and group commented out (they need root).
     // notifyRules is no key of its own: the notify lists of zones, zone-dir, services … entries.

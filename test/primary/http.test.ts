@@ -167,6 +167,8 @@ describe('/metrics', () => {
         'peregrine_zone_reload_total{zone="signed.example.",result="ok"} 1',
         'peregrine_zone_serial{zone="localhost."} 42',
         'peregrine_zone_serial{zone="signed.example."} 5',
+        'peregrine_zone_warnings{zone="localhost."} 0',
+        'peregrine_zone_warnings{zone="signed.example."} 0',
         // Only for signed zones: Unix time of the earliest RRSIG expiration.
         `peregrine_zone_signature_expiry_seconds{zone="signed.example."} ${EXPIRY.getTime() / 1000}`,
         'peregrine_zone_signed{zone="localhost."} 0',

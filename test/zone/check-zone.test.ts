@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { parseZoneText } from '../../src/zone/parse-zone.ts';
-import { checkZone } from '../../src/zone/check-zone.ts';
+import { checkZone, checkZoneAll } from '../../src/zone/check-zone.ts';
 import { ZoneDataError } from '../../src/errors.ts';
 
 const HEAD = '$ORIGIN ex.\n$TTL 3600\n@ SOA ns1 hm 1 2 3 4 5\n  NS ns1\nns1 A 192.0.2.1\n'; // lines 1-5
@@ -10,6 +10,16 @@ function check(body: string, head = HEAD): string[] {
   const r = parseZoneText(head + body, 'z.zone');
   expect(r.errors.map(String)).toEqual([]);
   return checkZone(r.zone).map(String);
+}
+
+/** Parse (must be clean) and check; returns the check warnings as strings (and asserts no errors). */
+function warnings(body: string, head = HEAD): string[] {
+  const r = parseZoneText(head + body, 'z.zone');
+  expect(r.errors.map(String)).toEqual([]);
+  const c = checkZoneAll(r.zone);
+  expect(c.errors.map(String)).toEqual([]);
+  for (const w of c.warnings) expect(w.code).toBe('PGN_WARN_ZONE_DATA');
+  return c.warnings.map(String);
 }
 
 describe('checkZone', () => {
@@ -37,8 +47,8 @@ describe('checkZone', () => {
       ]);
     });
 
-    it('needs NS records at the apex', () => {
-      expect(check('www A 192.0.2.1\n', '$ORIGIN ex.\n$TTL 1\n@ SOA ns1 hm 1 2 3 4 5\n')).toEqual(['z.zone:3: no NS records at the zone apex ex.']);
+    it('warns of a zone without NS records at the apex (knotd and NSD serve it)', () => {
+      expect(warnings('www A 192.0.2.1\n', '$ORIGIN ex.\n$TTL 1\n@ SOA ns1 hm 1 2 3 4 5\n')).toEqual(['z.zone:3: no NS records at the zone apex ex.']);
     });
   });
 
@@ -70,12 +80,12 @@ describe('checkZone', () => {
   });
 
   describe('NS targets and glue', () => {
-    it('requires an address for in-zone apex NS targets', () => {
-      expect(check('@ NS ns2\n@ NS ns.elsewhere.\n')).toEqual(['z.zone:6: NS target ns2.ex. has no address record']);
+    it('warns of in-zone apex NS targets without an address', () => {
+      expect(warnings('@ NS ns2\n@ NS ns.elsewhere.\n')).toEqual(["z.zone:6: NS 'ns2.ex.' has no address records (A or AAAA)"]);
     });
 
-    it('requires glue for targets at or below a delegation', () => {
-      expect(check([
+    it('warns of missing glue for targets at or below a delegation', () => {
+      expect(warnings([
         'sub NS ns.sub', //   6: missing glue
         'sub NS sub', //      7: missing glue (at the cut itself)
         'sub NS ns1', //      8: fine, authoritative address
@@ -88,10 +98,10 @@ describe('checkZone', () => {
         'ok NS www', //      15: in-zone target without address
         '',
       ].join('\n'))).toEqual([
-        'z.zone:6: missing glue: NS target ns.sub.ex. has no A or AAAA record',
-        'z.zone:7: missing glue: NS target sub.ex. has no A or AAAA record',
-        'z.zone:9: missing glue: NS target ns.sub2.ex. has no A or AAAA record',
-        'z.zone:15: NS target www.ex. has no address record',
+        "z.zone:6: sub.ex./NS 'ns.sub.ex.' has no glue (no A or AAAA record below the delegation)",
+        "z.zone:7: sub.ex./NS 'sub.ex.' has no glue (no A or AAAA record below the delegation)",
+        "z.zone:9: sub.ex./NS 'ns.sub2.ex.' has no glue (no A or AAAA record below the delegation)",
+        "z.zone:15: NS 'www.ex.' has no address records (A or AAAA)",
       ]);
     });
 
@@ -104,15 +114,51 @@ describe('checkZone', () => {
     });
   });
 
+  describe('NS, MX and SRV targets (warnings, worded as named-checkzone)', () => {
+    it('names a target that is a CNAME, or has no address', () => {
+      expect(warnings([
+        '@ NS alias', //                6
+        'alias CNAME ns1', //           7
+        '@ MX 10 alias', //             8
+        '@ MX 20 nowhere', //           9
+        '_s._tcp SRV 0 0 80 alias', //  10
+        '_t._tcp SRV 0 0 80 txt', //    11
+        'txt TXT "no address"', //      12
+        '@ MX 30 ns1', //               13: fine
+        '@ MX 40 mx.elsewhere.', //     14: not ours
+        '_n._tcp SRV 0 0 0 .', //       15: "no service"
+        'x MX 0 a.wild', //             16: a wildcard answers for it
+        '*.wild A 192.0.2.7',
+        '',
+      ].join('\n'))).toEqual([
+        "z.zone:6: NS 'alias.ex.' is a CNAME (illegal)",
+        "z.zone:8: MX 'alias.ex.' is a CNAME (illegal)",
+        "z.zone:9: MX 'nowhere.ex.' has no address records (A or AAAA)",
+        "z.zone:10: SRV 'alias.ex.' is a CNAME (illegal)",
+        "z.zone:11: SRV 'txt.ex.' has no address records (A or AAAA)",
+      ]);
+    });
+
+    it('does not report what a line skipped for a syntax error may have held', () => {
+      const r = parseZoneText(`${HEAD}@ NS ns2\nns2 A 192.0.2.300\nwww CNAME a\nwww A 192.0.2.1\n`, 'z.zone');
+      expect(r.errors.map(String)).toEqual(["z.zone:7: A: bad IPv4 address '192.0.2.300'"]);
+      const c = checkZoneAll(r.zone, r.skippedOwners);
+      expect(c.warnings.map(String)).toEqual([]);
+      expect(c.errors.map(String)).toEqual(['z.zone:9: CNAME and other data at www.ex.']);
+      // The same zone without knowing which lines were skipped says ns2 has no address.
+      expect(checkZoneAll(r.zone).warnings.map(String)).toEqual(["z.zone:6: NS 'ns2.ex.' has no address records (A or AAAA)"]);
+    });
+  });
+
   describe('RRset TTLs', () => {
-    it('reports a TTL that differs within an RRset, naming both lines', () => {
-      expect(check('www 300 A 192.0.2.1\nother A 192.0.2.1\nwww 600 A 192.0.2.2\nwww 600 TXT "different RRset"\n')).toEqual([
+    it('warns of a TTL that differs within an RRset, naming both lines', () => {
+      expect(warnings('www 300 A 192.0.2.1\nother A 192.0.2.1\nwww 600 A 192.0.2.2\nwww 600 TXT "different RRset"\n')).toEqual([
         'z.zone:8: TTL 600 of www.ex. A differs from TTL 300 at line 6',
       ]);
     });
 
     it('treats RRSIGs covering different types as different RRsets', () => {
-      expect(check([
+      expect(warnings([
         '@ 100 RRSIG SOA 8 1 3600 1 0 1 ex. AAAA',
         '@ 200 RRSIG NS 8 1 3600 1 0 1 ex. AAAA',
         '@ 300 RRSIG NS 8 1 3600 1 0 2 ex. AAAA',
@@ -123,7 +169,7 @@ describe('checkZone', () => {
     it('uses a map for large nodes and still finds the difference', () => {
       const lines = Array.from({ length: 40 }, (_, i) => `big A 10.0.0.${i}`);
       lines.push('big 5 A 10.0.1.1', '');
-      expect(check(lines.join('\n'))).toEqual(['z.zone:46: TTL 5 of big.ex. A differs from TTL 3600 at line 6']);
+      expect(warnings(lines.join('\n'))).toEqual(['z.zone:46: TTL 5 of big.ex. A differs from TTL 3600 at line 6']);
     });
   });
 

@@ -18,7 +18,7 @@ import { firstProblem, logZoneErrors, zoneFields, zoneSummary } from '../../prim
 import { parseOrigin, readZone } from '../../primary/zone-reader.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
-import { checkZone } from '../../zone/check-zone.ts';
+import { checkZoneAll } from '../../zone/check-zone.ts';
 import type { WireName } from '../../zone/model.ts';
 import { NameSyntaxError, isSubdomain, lowerName, nameToText, parseName } from '../../zone/name.ts';
 import { RdataError, MAX_TTL } from '../../zone/rdata/common.ts';
@@ -357,10 +357,15 @@ export class ApiZones implements ZoneSource {
     return { zone: z.origin, serial: served.serial, changed: true };
   }
 
-  /** checkZone, then compile; every problem is a 400 naming the records, nothing is written. */
+  /**
+   * checkZone, then compile; every problem is a 400 naming the records, nothing is written. The
+   * API is stricter than zone files: the serious warnings (no apex NS, missing glue, an NS target
+   * without address, TTL mismatch) are refused here, where the client can fix them at once.
+   */
   private build(content: ZoneContent, file: string): LoadedZone {
     const zone = content.toZone(file);
-    const problems = checkZone(zone);
+    const checked = checkZoneAll(zone);
+    const problems = [...checked.errors, ...checked.serious];
     const origin = nameToText(content.origin);
     if (problems.length > 0) throw badRequest(problemsText(problems), origin);
     const result = loadZoneModel(zone, file, { expiryWarningSeconds: this.options.expiryWarningSeconds });

@@ -12,11 +12,15 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ZoneSpec } from '../../config/serve-options.ts';
-import { WARN_ZONE_FILE_MISSING, WARN_ZONE_REMOVED, type PeregrineError } from '../../errors.ts';
+import {
+  ERR_SERIAL_UNCHANGED, WARN_SERIAL_UNCHANGED, WARN_ZONE_DATA, WARN_ZONE_FILE_MISSING, WARN_ZONE_REMOVED, type PeregrineError,
+} from '../../errors.ts';
 import type { Logger } from '../../primary/log.ts';
 import type { Publisher } from '../../primary/publisher.ts';
 import type { ZoneBuilder } from '../../primary/build-pool.ts';
-import { loadZone, type LoadedZone, type LoadResult } from '../../primary/zone-loader.ts';
+import { guessOrigin, loadZone, type LoadedZone, type LoadResult } from '../../primary/zone-loader.ts';
+import { SerialKeeper } from '../services/serial.ts';
+import type { SerialPolicy } from './serial-policy.ts';
 import { firstProblem, logSignatureExpiry, logZoneErrors, zoneFields, zoneSummary } from '../../primary/zone-log.ts';
 import type { ZoneRegistry } from '../../primary/zone-registry.ts';
 import type { ZoneSource } from '../../primary/zone-source.ts';
@@ -46,6 +50,10 @@ export interface ZoneFilesOptions {
    * default runs loadZone in this thread.
    */
   build?: ZoneBuilder;
+  /** A zone edited without a serial change: warn (default), refuse, or increment (serial-policy.ts). */
+  serialPolicy?: SerialPolicy;
+  /** Where `increment` keeps the served serials (generated-serials/, as generated zones do); null: in memory. */
+  stateDir?: string | null;
 }
 
 /** Why zones are (re)loaded: the first load, a file event, SIGHUP, or the control API. */
@@ -67,6 +75,8 @@ interface Entry {
   building: Promise<void> | null;
   /** A change seen while it was building: build it once more after (the first reason seen). */
   again: LoadReason | null;
+  /** Under --serial-policy increment: the serials served for it (created at its first build). */
+  keeper: SerialKeeper | null;
 }
 
 /** A version that loaded and waits to be published. */
@@ -194,7 +204,7 @@ export class ZoneFiles implements ZoneSource {
     const key = path.resolve(spec.file);
     // The same file named twice (--zone and inside a --zone-dir) is one zone.
     if (this.entries.has(key)) return;
-    this.entries.set(key, { spec, key, dir, serving: null, name: null, files: [key], building: null, again: null });
+    this.entries.set(key, { spec, key, dir, serving: null, name: null, files: [key], building: null, again: null, keeper: null });
   }
 
   /** New `*.zone` files in the zone directories become entries (loaded by the caller). */
@@ -333,9 +343,15 @@ export class ZoneFiles implements ZoneSource {
   private async build(entry: Entry): Promise<Built | null> {
     const started = performance.now();
     try {
+      const policy = this.options.serialPolicy ?? 'warn';
+      if (policy === 'increment') {
+        entry.keeper ??= new SerialKeeper(this.options.stateDir ?? null, guessOrigin(entry.spec.file, entry.spec.origin), this.options.log);
+      }
       const result = await this.builder(entry.spec.file, entry.spec.origin, {
         expiryWarningSeconds: this.options.expiryWarningSeconds,
         transferForm: this.options.transferForm,
+        serialPolicy: policy,
+        serialBase: entry.keeper?.last() ?? null,
       });
       return { result, loadMs: performance.now() - started };
     } catch (err) {
@@ -365,7 +381,37 @@ export class ZoneFiles implements ZoneSource {
       if (serving === null) entry.name = zone.origin;
       return null;
     }
+    if (!this.serialDiscipline(entry, zone, reason)) return null;
     return { entry, zone, previousSerial: serving?.serial ?? null, loadMs };
+  }
+
+  /**
+   * --serial-policy: a version whose content differs from the one serving under the same file
+   * serial is a warning (counted), refused under `refuse` (false: the old version keeps serving);
+   * under `increment` it already carries a higher serial (loadZone), remembered here.
+   */
+  private serialDiscipline(entry: Entry, zone: LoadedZone, reason: LoadReason): boolean {
+    const { log, registry } = this.options;
+    const policy = this.options.serialPolicy ?? 'warn';
+    const serving = entry.serving;
+    const file = entry.spec.file;
+    const unchanged =
+      serving !== null && serving.origin === zone.origin && zone.fingerprint !== undefined &&
+      serving.fingerprint !== undefined && zone.fingerprint !== serving.fingerprint && zone.fileSerial === serving.fileSerial;
+    if (unchanged) {
+      registry.serialUnchanged(zone.origin);
+      const fields = { event: 'serial_unchanged', file, zone: zone.origin, serial: zone.fileSerial, policy, reload: reason !== 'start' };
+      if (policy === 'refuse') {
+        const message = `${file}: zone ${zone.origin} changed but its serial ${zone.fileSerial} did not; not loaded (--serial-policy refuse), still serving the previous version`;
+        log.error({ ...fields, code: ERR_SERIAL_UNCHANGED }, message);
+        registry.failed(zone.origin, file, message);
+        return false;
+      }
+      const what = policy === 'increment' ? `serving serial ${zone.serial} (--serial-policy increment)` : 'served as it is (--serial-policy warn)';
+      log.warn({ ...fields, served: zone.serial, code: WARN_SERIAL_UNCHANGED }, `${file}: zone ${zone.origin} changed but its serial ${zone.fileSerial} did not; ${what}`);
+    }
+    if (policy === 'increment' && zone.fingerprint !== undefined) entry.keeper?.record(zone.serial, zone.fingerprint);
+    return true;
   }
 
   private reject(entry: Entry, name: string, errors: PeregrineError[], reason: LoadReason): void {
@@ -427,6 +473,7 @@ export class ZoneFiles implements ZoneSource {
       );
     }
     logSignatureExpiry(log, zone, this.options.expiryWarningSeconds);
+    logZoneWarnings(log, zone);
   }
 
   private servedBy(origin: string): Entry | undefined {
@@ -440,6 +487,18 @@ export class ZoneFiles implements ZoneSource {
     entry.serving = zone;
     if (zone !== null) this.byOrigin.set(zone.origin, entry);
   }
+}
+
+/** Each check warning of a version that serves as `FILE:LINE: message` (the first 50), and their count. */
+function logZoneWarnings(log: Logger, zone: LoadedZone): void {
+  const w = zone.warnings;
+  if (w === undefined || w.count === 0) return;
+  for (const line of w.lines) log.warn({ event: 'zone_warning', zone: zone.origin, file: zone.file, code: WARN_ZONE_DATA }, line);
+  const more = w.count - w.lines.length;
+  log.warn(
+    { event: 'zone_warnings', zone: zone.origin, file: zone.file, warnings: w.count, code: WARN_ZONE_DATA },
+    `${zone.origin}: ${w.count} warning(s)${more > 0 ? ` (${more} not logged)` : ''}; served anyway (peregrine check lists them)`,
+  );
 }
 
 function isFile(file: string): boolean {

@@ -38,6 +38,18 @@ export class SerialKeeper {
     return serial;
   }
 
+  /** The serial and fingerprint saved last (null: none). Zone files under --serial-policy increment. */
+  last(): Saved | null {
+    return this.saved === null ? null : { ...this.saved };
+  }
+
+  /** Remember this serial for this content (written at once when there is a state dir). */
+  record(serial: number, fingerprint: string): void {
+    if (this.saved !== null && this.saved.serial === serial && this.saved.fingerprint === fingerprint) return;
+    this.saved = { serial, fingerprint };
+    this.write(this.saved);
+  }
+
   private read(): Saved | null {
     if (this.file === null) return null;
     try {

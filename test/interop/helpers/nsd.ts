@@ -18,6 +18,8 @@ export interface NsdOptions {
   port?: number;
   keepDir?: boolean;
   timeoutMs?: number;
+  /** The zones whose SOA answer means ready (default: every zone). */
+  ready?: ZoneFile[];
 }
 
 /**
@@ -75,6 +77,6 @@ export async function startNsd(opts: NsdOptions): Promise<ServerHandle & { dir: 
   const conf = path.join(dir, 'nsd.conf');
   await writeFile(conf, lines.join('\n') + '\n');
   const proc = spawnServer('nsd', ['-d', '-c', conf], { cwd: dir });
-  const stop = await zonesReady('nsd', proc, port, dir, opts);
+  const stop = await zonesReady('nsd', proc, port, dir, { ...opts, zones: opts.ready ?? opts.zones });
   return { name: 'nsd', port, dir, output: proc.output, stop };
 }

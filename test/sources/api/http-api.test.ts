@@ -90,7 +90,7 @@ describe('zones', () => {
       [{ ns: [] }, /at least one name server/],
       [{}, /ns .*is required/],
       [{ ns: ['ns1.other.test.'], soa: { serial: -1 } }, /soa.serial/],
-      [{ ns: ['ns1'] }, /NS target ns1.bad.test. has no address record/],
+      [{ ns: ['ns1'] }, /NS 'ns1.bad.test.' has no address records/],
       [{ ns: ['ns.example.net.'], rrsets: [{ owner: 'www.elsewhere.', type: 'A', records: ['192.0.2.1'] }] }, /outside the zone/],
       [{ ns: ['ns.example.net.'], colour: 'red' }, /unknown key 'colour'/],
     ] as const) {
@@ -208,11 +208,11 @@ describe('records', () => {
       ['PUT', '/zones/example.test/records/a..b/A', { records: ['192.0.2.1'] }, /bad owner/],
       ['PUT', '/zones/example.test/records/www/CNAME', { records: ['elsewhere.example.net.'] }, /CNAME and other data at www.example.test./],
       ['PUT', '/zones/example.test/records/@/CNAME', { records: ['elsewhere.example.net.'] }, /CNAME at the zone apex/],
-      ['PUT', '/zones/example.test/records/@/NS', { records: ['ns9'] }, /NS target ns9.example.test. has no address record/],
+      ['PUT', '/zones/example.test/records/@/NS', { records: ['ns9'] }, /NS 'ns9.example.test.' has no address records/],
       ['PUT', '/zones/example.test/records/@/SOA', { records: ['ns1 h 1 2 3 4 5', 'ns1 h 1 2 3 4 6'] }, /exactly one record/],
       ['PUT', '/zones/example.test/records/sub/SOA', { records: ['ns1 h 1 2 3 4 5'] }, /not at the zone apex/],
       ['DELETE', '/zones/example.test/records/@/NS', undefined, /no NS records at the zone apex/],
-      ['DELETE', '/zones/example.test/records/ns1/A', undefined, /NS target ns1.example.test. has no address record/],
+      ['DELETE', '/zones/example.test/records/ns1/A', undefined, /NS 'ns1.example.test.' has no address records/],
       ['PUT', '/zones/exa..mple/records/www/A', { records: ['192.0.2.1'] }, /bad zone name/],
     ];
     for (const [method, url, body, reason] of cases) {
