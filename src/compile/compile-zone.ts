@@ -20,7 +20,7 @@ import { ImageLimitError } from '../errors.ts';
 import { type Group, type NodeProofs, TemplateFactory } from './templates.ts';
 import { type TreeNode, ZoneTree } from './zone-tree.ts';
 import { nameLength } from '../zone/name.ts';
-import { TemplateTooLargeError } from './template-writer.ts';
+import { releaseTemplateChunks, TemplateTooLargeError } from './template-writer.ts';
 
 export interface CompiledZone {
   image: SharedArrayBuffer;
@@ -160,8 +160,13 @@ export function compile(zone: Zone): CompiledZone {
   const b = new ImageBuilder();
 
   const nameOffsets = nodes.map((n) => b.add(n.name));
-  const groupOffsets = new Map<Group, number>();
+  const tinydns = zone.style === 'tinydns' ? new TinydnsPlanner(tree, zone.outsideAddresses ?? []) : null;
+  // Groups shared between nodes are written once and remembered for the whole build; any other
+  // group only while its node is written (the same group can serve several types, DO and not).
+  const sharedOffsets = new Map<Group, number>();
+  const nodeOffsets = new Map<Group, number>();
   const groupAt = (group: Group): number => {
+    const groupOffsets = tinydns || factory.isShared(group) ? sharedOffsets : nodeOffsets;
     let at = groupOffsets.get(group);
     if (at === undefined) {
       const templates = group.map((t) => b.add(t));
@@ -174,9 +179,9 @@ export function compile(zone: Zone): CompiledZone {
   };
 
   const records = new Uint32Array(nodes.length * NODE_WORDS);
-  const tinydns = zone.style === 'tinydns' ? new TinydnsPlanner(tree, zone.outsideAddresses ?? []) : null;
   const wildcardOf = new Map<TreeNode, TreeNode | null>();
   for (const node of nodes) {
+    nodeOffsets.clear();
     let plan: NodePlan;
     try {
       if (tinydns) {
@@ -280,6 +285,7 @@ export function compile(zone: Zone): CompiledZone {
   h[H_FRAGMENTS] = denialAt.fragments;
   h[H_NSEC_TABLE] = denialAt.nsec;
   h[H_NSEC3_TABLE] = denialAt.nsec3;
+  releaseTemplateChunks();
   return { image, origin, serial, records: tree.recordCount, nodes: nodes.length, signed: denial.signed };
 }
 

@@ -72,13 +72,13 @@ function labelOffsets(name: Uint8Array): number[] {
  */
 class MessageWriter {
   msg = new Uint8Array(320);
-  len: number;
-  readonly bodyBase: number;
+  len = 0;
+  bodyBase = 0;
   readonly pointers: number[] = [];
-  private readonly qLabels: number;
-  private readonly belowMode: boolean;
+  private qLabels = 0;
+  private belowMode = false;
   private suffixPos = 12;
-  private suffixLabels: number;
+  private suffixLabels = 0;
   /** Where each RRset's owner was written (Knot's owner hint). */
   readonly ownerAt = new Map<RRset, number>();
   /** Where the first name in a record's RDATA was written (Knot's RDATA hints). */
@@ -87,13 +87,25 @@ class MessageWriter {
   /** Write RDATA names as given instead of lowercased (tinydns keeps the data's case). */
   keepCase = false;
 
-  constructor(nominal: WireName, belowMode: boolean) {
+  /**
+   * Start a new message. One writer serves every template of a build (writeTemplate is never
+   * re-entered): a fresh buffer and two maps per template were a million short-lived
+   * allocations for a million-name zone.
+   */
+  reset(nominal: WireName, belowMode: boolean): this {
+    this.ensureSize(12 + nominal.length + 4);
     this.msg.set(nominal, 12);
     this.bodyBase = 12 + nominal.length + 4;
     this.len = this.bodyBase;
     this.qLabels = labelOffsets(nominal).length;
+    this.suffixPos = 12;
     this.suffixLabels = this.qLabels;
     this.belowMode = belowMode;
+    this.keepCase = false;
+    this.pointers.length = 0;
+    this.ownerAt.clear();
+    this.rdataNameAt.clear();
+    return this;
   }
 
   get bodyLength(): number {
@@ -101,9 +113,13 @@ class MessageWriter {
   }
 
   private ensure(n: number): void {
-    if (this.len + n <= this.msg.length) return;
+    if (this.len + n > this.msg.length) this.ensureSize(this.len + n);
+  }
+
+  private ensureSize(need: number): void {
+    if (need <= this.msg.length) return;
     let size = this.msg.length * 2;
-    while (size < this.len + n) size *= 2;
+    while (size < need) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.msg.subarray(0, this.len));
     this.msg = next;
@@ -284,9 +300,42 @@ function ordered(rrsets: PlacedRRset[]): PlacedRRset[] {
   return out;
 }
 
+/** The one writer every template is written with (see MessageWriter.reset). */
+const writer = new MessageWriter();
+
+/**
+ * Where finished templates live: views into large shared chunks rather than one ArrayBuffer
+ * each. A million small ArrayBuffers are a million malloc() calls whose freed memory glibc keeps
+ * in the build thread's arena (≈ 500 MiB after a 1M-name build, for the life of the process);
+ * chunks of SLAB_BYTES are above glibc's largest mmap threshold (32 MiB), so each is mapped on
+ * its own and unmapped when the last template in it is collected.
+ */
+const SLAB_BYTES = 33 * 1024 * 1024;
+/** The first chunk of a build; each next one twice the last, up to SLAB_BYTES (small zones stay small). */
+const FIRST_SLAB_BYTES = 64 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function slabAlloc(n: number): Uint8Array {
+  if (n > FIRST_SLAB_BYTES / 4) return new Uint8Array(n);
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(slab.length === 0 ? FIRST_SLAB_BYTES : Math.min(slab.length * 2, SLAB_BYTES));
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += n;
+  return out;
+}
+
+/** A build is over: the next one starts with a small chunk again (templates still referenced keep theirs). */
+export function releaseTemplateChunks(): void {
+  slab = new Uint8Array(0);
+  slabUsed = 0;
+}
+
 /** Serialize a template. */
 export function writeTemplate(spec: TemplateSpec): Uint8Array {
-  const w = new MessageWriter(spec.nominal, spec.belowMode);
+  const w = writer.reset(spec.nominal, spec.belowMode);
   w.keepCase = spec.tinydns === true;
   const counts = [0, 0, 0];
   const units: number[] = [];
@@ -325,8 +374,8 @@ export function writeTemplate(spec: TemplateSpec): Uint8Array {
   const authSigs = marks.authSigs < 0 ? split : marks.authSigs;
 
   const u16count = T_HEADER_U16 + w.pointers.length + units.length + additional.length;
-  const out = new Uint8Array((u16count * 2 + end + 3) & ~3);
-  const h = new Uint16Array(out.buffer, 0, u16count);
+  const out = slabAlloc((u16count * 2 + end + 3) & ~3);
+  const h = new Uint16Array(out.buffer, out.byteOffset, u16count);
   h[0] = (spec.rcode & 0xf) | (spec.aa ? T_AA : 0) | (spec.tinydns ? T_AUTH_OPTIONAL : 0);
   h[1] = spec.nominal.length;
   h[2] = counts[0];
