@@ -152,6 +152,10 @@ class ParseState {
     // The current owner carries into an $INCLUDEd file and is restored after it (as BIND does).
     let prevOwner: WireName | null = startOwner;
     let prevOwnerBad = false;
+    // The text and origin prevOwner was parsed from: the next line naming the same owner the
+    // same way shares its array (one name per owner, not per line, in a large zone).
+    let prevOwnerText: string | null = null;
+    let prevOwnerOrigin: WireName | null = null;
 
     while (!this.aborted && lx.next()) {
       const line = lx.line;
@@ -226,15 +230,22 @@ class ParseState {
       let ownerBad = false;
       if (!lx.blankStart) {
         i = 1;
-        try {
-          owner = parseName(t0, origin);
-          prevOwner = owner;
-          prevOwnerBad = false;
-        } catch (e) {
-          this.err(nameError('owner name', e), file, line);
-          prevOwner = null;
-          prevOwnerBad = true;
-          ownerBad = true;
+        if (t0 === prevOwnerText && origin === prevOwnerOrigin && prevOwner !== null && !prevOwnerBad) {
+          owner = prevOwner;
+        } else {
+          try {
+            owner = parseName(t0, origin);
+            prevOwner = owner;
+            prevOwnerBad = false;
+            prevOwnerText = t0;
+            prevOwnerOrigin = origin;
+          } catch (e) {
+            this.err(nameError('owner name', e), file, line);
+            prevOwner = null;
+            prevOwnerBad = true;
+            ownerBad = true;
+            prevOwnerText = null;
+          }
         }
       } else if (prevOwnerBad) {
         ownerBad = true; // already reported on the line that named the owner
