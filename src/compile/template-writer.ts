@@ -103,8 +103,9 @@ class MessageWriter {
     this.belowMode = belowMode;
     this.keepCase = false;
     this.pointers.length = 0;
-    this.ownerAt.clear();
-    this.rdataNameAt.clear();
+    // clear() drops a map's table for a new one: only when something was put in it.
+    if (this.ownerAt.size > 0) this.ownerAt.clear();
+    if (this.rdataNameAt.size > 0) this.rdataNameAt.clear();
     return this;
   }
 
