@@ -18,6 +18,13 @@ export interface ScaleRow {
   records: number;
   /** Spawn to the first SOA answer (readiness polled every 50 ms). */
   startMs: number;
+  /** Peregrine: the zone build as its log reports it (`zone_loaded` ms: read, parse, check, compile); null for the others. */
+  buildMs: number | null;
+  /**
+   * One-record IXFR: change to the new serial answered, ms. Not measured here (issue 16 part 2,
+   * incremental updates, fills it); null.
+   */
+  ixfrMs: number | null;
   peakPssMiB: number;
   steadyPssMiB: number;
   /** startMs per record, µs. */
@@ -37,6 +44,12 @@ export async function measureServer(server: ScaleServer, file: string, names: nu
   else if (server === 'nsd') running = await startNsd(o);
   else running = await startKnotd(o);
   const startMs = server === 'peregrine' ? (running as Running & { startMs: number }).startMs : performance.now() - t0;
+  let buildMs: number | null = null;
+  if (server === 'peregrine') {
+    const out = (running as Running & { proc: { output(): string } }).proc.output();
+    const m = /"event":"zone_loaded"[^\n]*?"ms":(\d+)/.exec(out);
+    if (m) buildMs = Number(m[1]);
+  }
   try {
     await sleep(settleMs);
     const steady = treePssMiB(running.pid);
@@ -44,6 +57,8 @@ export async function measureServer(server: ScaleServer, file: string, names: nu
     return {
       server, names, records,
       startMs: Math.round(startMs),
+      buildMs,
+      ixfrMs: null,
       peakPssMiB: Math.round(peak),
       steadyPssMiB: Math.round(steady),
       usPerRecord: Number(((startMs * 1000) / records).toFixed(2)),
@@ -53,4 +68,27 @@ export async function measureServer(server: ScaleServer, file: string, names: nu
     sampler.stop();
     await running.stop();
   }
+}
+
+/** Records in the generated zone of `names` names (workload.ts zoneLines: every line but the two directives). */
+export function recordCount(lines: Iterable<string>): number {
+  let n = 0;
+  for (const l of lines) if (!l.startsWith('$')) n++;
+  return n;
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+
+/** The markdown table of a scale run (README "Large zones" and bench/NOTES.md use it as printed). */
+export function scaleTable(rows: ScaleRow[]): string {
+  const out = [
+    '| names | records | server | build s | start→first answer s | µs/record | peak PSS MiB | steady PSS MiB | bytes/record | start vs NSD | steady vs NSD | peak/steady | 1-record IXFR ms |',
+    '|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const nsd = rows.find((x) => x.server === 'nsd' && x.names === r.names);
+    out.push(`| ${fmt(r.names)} | ${fmt(r.records)} | ${r.server} | ${r.buildMs === null ? '–' : (r.buildMs / 1000).toFixed(2)} | ${(r.startMs / 1000).toFixed(2)} | ${r.usPerRecord} | ${fmt(r.peakPssMiB)} | ${fmt(r.steadyPssMiB)} | ${fmt(r.bytesPerRecord)} | ${nsd ? ratio(r.startMs, nsd.startMs) : '–'} | ${nsd ? ratio(r.steadyPssMiB, nsd.steadyPssMiB) : '–'} | ${ratio(r.peakPssMiB, r.steadyPssMiB)} | ${r.ixfrMs ?? '–'} |`);
+  }
+  return out.join('\n');
 }
