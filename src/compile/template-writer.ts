@@ -11,6 +11,7 @@ import {
 } from '../zone/types.ts';
 import { ADD_REQUIRED, MAX_POINTER_TARGET, T_AA, T_AUTH_OPTIONAL, T_HEADER_U16 } from '../image/layout.ts';
 import type { RRset } from './zone-tree.ts';
+import { ByteArena } from '../zone/byte-arena.ts';
 
 export const SECTION_ANSWER = 0;
 export const SECTION_AUTHORITY = 1;
@@ -304,34 +305,12 @@ function ordered(rrsets: PlacedRRset[]): PlacedRRset[] {
 /** The one writer every template is written with (see MessageWriter.reset). */
 const writer = new MessageWriter();
 
-/**
- * Where finished templates live: views into large shared chunks rather than one ArrayBuffer
- * each. A million small ArrayBuffers are a million malloc() calls whose freed memory glibc keeps
- * in the build thread's arena (≈ 500 MiB after a 1M-name build, for the life of the process);
- * chunks of SLAB_BYTES are above glibc's largest mmap threshold (32 MiB), so each is mapped on
- * its own and unmapped when the last template in it is collected.
- */
-const SLAB_BYTES = 33 * 1024 * 1024;
-/** The first chunk of a build; each next one twice the last, up to SLAB_BYTES (small zones stay small). */
-const FIRST_SLAB_BYTES = 64 * 1024;
-let slab = new Uint8Array(0);
-let slabUsed = 0;
-
-function slabAlloc(n: number): Uint8Array {
-  if (n > FIRST_SLAB_BYTES / 4) return new Uint8Array(n);
-  if (slabUsed + n > slab.length) {
-    slab = new Uint8Array(slab.length === 0 ? FIRST_SLAB_BYTES : Math.min(slab.length * 2, SLAB_BYTES));
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + n);
-  slabUsed += n;
-  return out;
-}
+/** Where finished templates live (see ByteArena: one buffer per template pinned ~500 MiB of malloc arena after a 1M-name build). */
+const templateBytes = new ByteArena();
 
 /** A build is over: the next one starts with a small chunk again (templates still referenced keep theirs). */
 export function releaseTemplateChunks(): void {
-  slab = new Uint8Array(0);
-  slabUsed = 0;
+  templateBytes.reset();
 }
 
 /** Serialize a template. */
@@ -375,7 +354,7 @@ export function writeTemplate(spec: TemplateSpec): Uint8Array {
   const authSigs = marks.authSigs < 0 ? split : marks.authSigs;
 
   const u16count = T_HEADER_U16 + w.pointers.length + units.length + additional.length;
-  const out = slabAlloc((u16count * 2 + end + 3) & ~3);
+  const out = templateBytes.alloc((u16count * 2 + end + 3) & ~3);
   const h = new Uint16Array(out.buffer, out.byteOffset, u16count);
   h[0] = (spec.rcode & 0xf) | (spec.aa ? T_AA : 0) | (spec.tinydns ? T_AUTH_OPTIONAL : 0);
   h[1] = spec.nominal.length;

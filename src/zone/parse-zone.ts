@@ -13,6 +13,7 @@ import { CLASS_IN, TYPE_SOA, classFromText, classToText, typeFromText, typeToTex
 import { Fields, MAX_TTL, RdataError, Writer, parseDuration } from './rdata/common.ts';
 import { encodeRdata, isDataType } from './rdata/index.ts';
 import { doubleSlots, hashLower } from './name-index.ts';
+import { ByteArena } from './byte-arena.ts';
 
 export interface ParseOptions {
   /** Initial origin for relative names; also the zone apex if given. */
@@ -115,6 +116,9 @@ class ParseState {
 
   private readonly fields = new Fields();
   private readonly writer = new Writer();
+  /** Owners and RDATA of the records, as views into a few large chunks (see ByteArena). */
+  private readonly bytes = new ByteArena();
+  private readonly allocBytes = (n: number): Uint8Array => this.bytes.alloc(n);
 
   constructor(options: ParseOptions) {
     this.maxDepth = options.maxIncludeDepth ?? 10;
@@ -234,7 +238,7 @@ class ParseState {
           owner = prevOwner;
         } else {
           try {
-            owner = parseName(t0, origin);
+            owner = parseName(t0, origin, this.allocBytes);
             prevOwner = owner;
             prevOwnerBad = false;
             prevOwnerText = t0;
@@ -335,7 +339,7 @@ class ParseState {
         throw e;
       }
       if (ownerBad || owner === null) continue;
-      const rdata = w.finish();
+      const rdata = this.bytes.copy(w.buf, w.len);
 
       // TTL (BIND semantics: explicit, else $TTL, else previous record's, else SOA minimum).
       if (ttl >= 0) {
