@@ -194,8 +194,9 @@ export class ZoneTree {
 function addTo(map: Map<number, RRset>, key: number, owner: WireName, type: number, rr: ResourceRecord): boolean {
   let set = map.get(key);
   if (!set) {
-    set = { owner, type, ttl: rr.ttl, rdatas: [] };
-    map.set(key, set);
+    // A literal of one: `[]` and a push reserve room for 17 (≈130 bytes per RRset of one record).
+    map.set(key, { owner, type, ttl: rr.ttl, rdatas: [rr.rdata] });
+    return true;
   } else if (rr.ttl < set.ttl) {
     // RFC 2181 §5.2: one TTL per RRset; `check` reports the mismatch, serving uses the lowest.
     set.ttl = rr.ttl;
