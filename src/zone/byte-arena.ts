@@ -9,7 +9,7 @@
 // A view keeps its whole chunk alive: give an arena to one build or one parse, not to data that
 // outlives it piecemeal. Views share an ArrayBuffer: code reading `.buffer` must add `.byteOffset`.
 
-const FIRST_CHUNK = 4 * 1024;
+const FIRST_CHUNK = 1024;
 const MAX_CHUNK = 33 * 1024 * 1024;
 
 export class ByteArena {
