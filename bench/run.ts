@@ -6,6 +6,7 @@
 //       [--io mmsg|dgram|mmsg,dgram] [--dnsperf-workers 1,2]
 //       [--only dnsperf,do,compile,rss,reload,http,rebuild] [--do] [--big-names 1000000]
 //       [--small-zones 10000]   (rebuild: --only rebuild; not part of the default run)
+//       [--scale-names 10000,100000,1000000]   (scale: --only scale; not part of the default run)
 //       [--clients 8] [--outstanding 500] [--rss-workers N] [--cpu-prof DIR] [--json] [--no-write]
 //
 // All traffic goes to 127.0.0.1. Results: bench/results/bench-<date>.json.
@@ -22,9 +23,10 @@ import {
   ROOT, healthz, startKnotd, startNsd, startPeregrine, type PeregrineRunning, type Running,
 } from './lib/servers.ts';
 import { measureRebuild } from './lib/rebuild.ts';
+import { SETTLE_MS, measureServer, recordCount, scaleTable, type ScaleRow, type ScaleServer } from './lib/scale.ts';
 import { MIX, ORIGIN, queryText, zoneLines, zoneText } from './lib/workload.ts';
 
-const SECTIONS = ['dnsperf', 'do', 'compile', 'rss', 'reload', 'http', 'rebuild'] as const;
+const SECTIONS = ['dnsperf', 'do', 'compile', 'rss', 'reload', 'http', 'rebuild', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     names: { type: 'string', default: '10000' },
     'big-names': { type: 'string', default: '1000000' },
     'small-zones': { type: 'string', default: '10000' },
+    'scale-names': { type: 'string', default: '10000,100000,1000000' },
     only: { type: 'string' },
     do: { type: 'boolean', default: false },
     clients: { type: 'string', default: '8' },
@@ -84,7 +87,7 @@ if (values.only) {
     sections.add(s as Section);
   }
 } else {
-  for (const s of SECTIONS) if (s !== 'do' && s !== 'rebuild') sections.add(s);
+  for (const s of SECTIONS) if (s !== 'do' && s !== 'rebuild' && s !== 'scale') sections.add(s);
   if (values.do) sections.add('do');
 }
 if (values.do) sections.add('do');
@@ -111,8 +114,8 @@ function onPath(cmd: string): boolean {
 
 const NEEDS: Record<string, { pkg: string; for: Section[] }> = {
   dnsperf: { pkg: 'dnsperf', for: ['dnsperf', 'do'] },
-  knotd: { pkg: 'knot', for: ['dnsperf', 'do'] },
-  nsd: { pkg: 'nsd', for: ['dnsperf'] },
+  knotd: { pkg: 'knot', for: ['dnsperf', 'do', 'scale'] },
+  nsd: { pkg: 'nsd', for: ['dnsperf', 'scale'] },
   'dnssec-keygen': { pkg: 'bind9-utils', for: ['do'] },
   'dnssec-signzone': { pkg: 'bind9-utils', for: ['do'] },
 };
@@ -411,6 +414,27 @@ async function sectionRebuild(): Promise<void> {
   log(`| ${fmt(r.startMs)} | ${fmt(r.rebuildMs)} | ${fmt(r.healthz.polls)} | ${r.healthz.maxMs} | ${r.healthz.p99Ms} | ${r.healthz.p50Ms} | ${r.healthz.failed} | ${fmt(r.rssMiB.before)} | ${fmt(r.rssMiB.peak)} | ${fmt(r.rssMiB.after)} |`);
 }
 
+async function sectionScale(): Promise<void> {
+  const sizes = values['scale-names'].split(',').map(Number);
+  const rows: ScaleRow[] = [];
+  const dir = path.join(work, 'scale');
+  mkdirSync(dir, { recursive: true });
+  for (const n of sizes) {
+    const file = path.join(dir, 'bench.zone');
+    progress(`scale: writing a zone of ${fmt(n)} names`);
+    await writeZone(file, n, 1);
+    const records = recordCount(zoneLines(n, 1));
+    for (const server of ['peregrine', 'nsd', 'knotd'] as ScaleServer[]) {
+      progress(`scale: ${server}, ${fmt(n)} names (start, then ${SETTLE_MS / 1000} s to settle)`);
+      rows.push(await measureServer(server, file, n, records));
+    }
+    rmSync(file, { force: true });
+  }
+  results.scale = { settleMs: SETTLE_MS, workers: 1, pss: 'sum of /proc/PID/smaps_rollup Pss over the process tree; peak sampled every 100 ms from spawn to settled', rows };
+  log(`\n## Large zones: one worker each, spawn → first SOA answer, PSS of the process tree (peak while loading, steady ${SETTLE_MS / 1000} s after)\n`);
+  log(scaleTable(rows));
+}
+
 async function sectionHttp(): Promise<void> {
   let p = sharedPeregrine;
   let own = false;
@@ -459,6 +483,7 @@ try {
   if (sections.has('compile')) await sectionCompile();
   if (sections.has('rss') || sections.has('reload')) await sectionBig(sections.has('rss'), sections.has('reload'));
   if (sections.has('rebuild')) await sectionRebuild();
+  if (sections.has('scale')) await sectionScale();
 } catch (err) {
   failed = true;
   console.error(`bench failed: ${(err as Error).stack ?? err}`);
@@ -479,7 +504,7 @@ const report = {
     knotd: onPath('knotd') ? version('knotd', ['-V']) : null,
     nsd: onPath('nsd') ? version('nsd', ['-v']) : null,
   },
-  options: { workers, io: ioModes, dnsperfWorkers, seconds, names, bigNames, smallZones, clients, outstanding, rssWorkers, sections: [...sections] },
+  options: { workers, io: ioModes, dnsperfWorkers, seconds, names, bigNames, smallZones, scaleNames: values['scale-names'], clients, outstanding, rssWorkers, sections: [...sections] },
   elapsedSeconds: round((performance.now() - t0) / 1000),
   failed,
   ...results,

@@ -26,6 +26,10 @@ export interface StartOptions {
   file: string;
   workers: number;
   timeoutMs?: number;
+  /** Called with the server's pid as soon as it is spawned (memory sampling while it loads). */
+  onSpawn?: (pid: number) => void;
+  /** How often readiness (an SOA answer) is polled, ms (default 100; 50 for Peregrine). */
+  pollMs?: number;
 }
 
 export async function startKnotd(o: StartOptions): Promise<Running> {
@@ -65,7 +69,8 @@ export async function startKnotd(o: StartOptions): Promise<Running> {
   const config = path.join(dir, 'knot.conf');
   await writeFile(config, conf);
   const proc = spawnServer('knotd', ['-c', config, '-s', path.join(dir, 'knot.sock')], { cwd: dir });
-  const stop = await zonesReady('knotd', proc, port, dir, { zones: [{ origin: o.origin }], timeoutMs: o.timeoutMs ?? 120_000 });
+  if (proc.child.pid !== undefined) o.onSpawn?.(proc.child.pid);
+  const stop = await zonesReady('knotd', proc, port, dir, { zones: [{ origin: o.origin }], timeoutMs: o.timeoutMs ?? 120_000, intervalMs: o.pollMs });
   return { name: 'knotd', port, pid: proc.child.pid!, settings, stop };
 }
 
@@ -98,7 +103,8 @@ export async function startNsd(o: StartOptions): Promise<Running> {
   const conf = path.join(dir, 'nsd.conf');
   await writeFile(conf, `${lines.join('\n')}\n`);
   const proc = spawnServer('nsd', ['-d', '-c', conf], { cwd: dir });
-  const stop = await zonesReady('nsd', proc, port, dir, { zones: [{ origin: o.origin }], timeoutMs: o.timeoutMs ?? 120_000 });
+  if (proc.child.pid !== undefined) o.onSpawn?.(proc.child.pid);
+  const stop = await zonesReady('nsd', proc, port, dir, { zones: [{ origin: o.origin }], timeoutMs: o.timeoutMs ?? 120_000, intervalMs: o.pollMs });
   return { name: 'nsd', port, pid: proc.child.pid!, settings, stop };
 }
 
@@ -132,8 +138,9 @@ export async function startPeregrine(o: PeregrineStart): Promise<PeregrineRunnin
   ];
   const t0 = performance.now();
   const proc = spawnServer(process.execPath, args, { cwd: o.cwd ?? ROOT });
+  if (proc.child.pid !== undefined) o.onSpawn?.(proc.child.pid);
   try {
-    await waitUntil('peregrine', proc, () => answersSoa(port, o.origin), o.timeoutMs ?? 180_000, 50);
+    await waitUntil('peregrine', proc, () => answersSoa(port, o.origin), o.timeoutMs ?? 180_000, o.pollMs ?? 50);
   } catch (err) {
     await proc.stop(3_000);
     throw err;

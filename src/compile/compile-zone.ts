@@ -20,7 +20,7 @@ import { ImageLimitError } from '../errors.ts';
 import { type Group, type NodeProofs, TemplateFactory } from './templates.ts';
 import { type TreeNode, ZoneTree } from './zone-tree.ts';
 import { nameLength } from '../zone/name.ts';
-import { TemplateTooLargeError } from './template-writer.ts';
+import { releaseTemplateChunks, TemplateTooLargeError } from './template-writer.ts';
 
 export interface CompiledZone {
   image: SharedArrayBuffer;
@@ -103,9 +103,17 @@ function planNode(node: TreeNode, f: TemplateFactory): NodePlan {
 
 /** One growing buffer the image is written into, 4-aligned pieces, handing out offsets. */
 class ImageBuilder {
-  private bytes = new Uint8Array(1 << 20);
-  private u32 = new Uint32Array(this.bytes.buffer);
+  private bytes: Uint8Array;
+  private u32: Uint32Array;
   length = HEADER_WORDS * 4;
+
+  /** `expected`: a guess at the image's size, so a large zone's image is not copied a dozen times while it grows. */
+  constructor(expected = 1 << 20) {
+    let size = 1 << 20;
+    while (size < expected && size < 1 << 30) size *= 2;
+    this.bytes = new Uint8Array(size);
+    this.u32 = new Uint32Array(this.bytes.buffer);
+  }
 
   private reserve(n: number): number {
     const at = this.length;
@@ -157,11 +165,17 @@ export function compile(zone: Zone): CompiledZone {
   const denial = new Denial(tree);
   const factory = new TemplateFactory(tree, denial);
   const nodes = [...tree.nodes.values()].sort((a, b) => a.index - b.index);
-  const b = new ImageBuilder();
+  // ≈ 150 bytes per record in zones of one or two records per name (see bench/NOTES.md).
+  const b = new ImageBuilder(tree.recordCount * 160);
 
   const nameOffsets = nodes.map((n) => b.add(n.name));
-  const groupOffsets = new Map<Group, number>();
+  const tinydns = zone.style === 'tinydns' ? new TinydnsPlanner(tree, zone.outsideAddresses ?? []) : null;
+  // Groups shared between nodes are written once and remembered for the whole build; any other
+  // group only while its node is written (the same group can serve several types, DO and not).
+  const sharedOffsets = new Map<Group, number>();
+  const nodeOffsets = new Map<Group, number>();
   const groupAt = (group: Group): number => {
+    const groupOffsets = tinydns || factory.isShared(group) ? sharedOffsets : nodeOffsets;
     let at = groupOffsets.get(group);
     if (at === undefined) {
       const templates = group.map((t) => b.add(t));
@@ -174,9 +188,9 @@ export function compile(zone: Zone): CompiledZone {
   };
 
   const records = new Uint32Array(nodes.length * NODE_WORDS);
-  const tinydns = zone.style === 'tinydns' ? new TinydnsPlanner(tree, zone.outsideAddresses ?? []) : null;
   const wildcardOf = new Map<TreeNode, TreeNode | null>();
   for (const node of nodes) {
+    nodeOffsets.clear();
     let plan: NodePlan;
     try {
       if (tinydns) {
@@ -280,6 +294,7 @@ export function compile(zone: Zone): CompiledZone {
   h[H_FRAGMENTS] = denialAt.fragments;
   h[H_NSEC_TABLE] = denialAt.nsec;
   h[H_NSEC3_TABLE] = denialAt.nsec3;
+  releaseTemplateChunks();
   return { image, origin, serial, records: tree.recordCount, nodes: nodes.length, signed: denial.signed };
 }
 

@@ -11,6 +11,7 @@ import {
 } from '../zone/types.ts';
 import { ADD_REQUIRED, MAX_POINTER_TARGET, T_AA, T_AUTH_OPTIONAL, T_HEADER_U16 } from '../image/layout.ts';
 import type { RRset } from './zone-tree.ts';
+import { ByteArena } from '../zone/byte-arena.ts';
 
 export const SECTION_ANSWER = 0;
 export const SECTION_AUTHORITY = 1;
@@ -72,13 +73,13 @@ function labelOffsets(name: Uint8Array): number[] {
  */
 class MessageWriter {
   msg = new Uint8Array(320);
-  len: number;
-  readonly bodyBase: number;
+  len = 0;
+  bodyBase = 0;
   readonly pointers: number[] = [];
-  private readonly qLabels: number;
-  private readonly belowMode: boolean;
+  private qLabels = 0;
+  private belowMode = false;
   private suffixPos = 12;
-  private suffixLabels: number;
+  private suffixLabels = 0;
   /** Where each RRset's owner was written (Knot's owner hint). */
   readonly ownerAt = new Map<RRset, number>();
   /** Where the first name in a record's RDATA was written (Knot's RDATA hints). */
@@ -87,13 +88,26 @@ class MessageWriter {
   /** Write RDATA names as given instead of lowercased (tinydns keeps the data's case). */
   keepCase = false;
 
-  constructor(nominal: WireName, belowMode: boolean) {
+  /**
+   * Start a new message. One writer serves every template of a build (writeTemplate is never
+   * re-entered): a fresh buffer and two maps per template were a million short-lived
+   * allocations for a million-name zone.
+   */
+  reset(nominal: WireName, belowMode: boolean): this {
+    this.ensureSize(12 + nominal.length + 4);
     this.msg.set(nominal, 12);
     this.bodyBase = 12 + nominal.length + 4;
     this.len = this.bodyBase;
     this.qLabels = labelOffsets(nominal).length;
+    this.suffixPos = 12;
     this.suffixLabels = this.qLabels;
     this.belowMode = belowMode;
+    this.keepCase = false;
+    this.pointers.length = 0;
+    // clear() drops a map's table for a new one: only when something was put in it.
+    if (this.ownerAt.size > 0) this.ownerAt.clear();
+    if (this.rdataNameAt.size > 0) this.rdataNameAt.clear();
+    return this;
   }
 
   get bodyLength(): number {
@@ -101,9 +115,13 @@ class MessageWriter {
   }
 
   private ensure(n: number): void {
-    if (this.len + n <= this.msg.length) return;
+    if (this.len + n > this.msg.length) this.ensureSize(this.len + n);
+  }
+
+  private ensureSize(need: number): void {
+    if (need <= this.msg.length) return;
     let size = this.msg.length * 2;
-    while (size < this.len + n) size *= 2;
+    while (size < need) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.msg.subarray(0, this.len));
     this.msg = next;
@@ -284,9 +302,20 @@ function ordered(rrsets: PlacedRRset[]): PlacedRRset[] {
   return out;
 }
 
+/** The one writer every template is written with (see MessageWriter.reset). */
+const writer = new MessageWriter();
+
+/** Where finished templates live (see ByteArena: one buffer per template pinned ~500 MiB of malloc arena after a 1M-name build). */
+const templateBytes = new ByteArena();
+
+/** A build is over: the next one starts with a small chunk again (templates still referenced keep theirs). */
+export function releaseTemplateChunks(): void {
+  templateBytes.reset();
+}
+
 /** Serialize a template. */
 export function writeTemplate(spec: TemplateSpec): Uint8Array {
-  const w = new MessageWriter(spec.nominal, spec.belowMode);
+  const w = writer.reset(spec.nominal, spec.belowMode);
   w.keepCase = spec.tinydns === true;
   const counts = [0, 0, 0];
   const units: number[] = [];
@@ -325,8 +354,8 @@ export function writeTemplate(spec: TemplateSpec): Uint8Array {
   const authSigs = marks.authSigs < 0 ? split : marks.authSigs;
 
   const u16count = T_HEADER_U16 + w.pointers.length + units.length + additional.length;
-  const out = new Uint8Array((u16count * 2 + end + 3) & ~3);
-  const h = new Uint16Array(out.buffer, 0, u16count);
+  const out = templateBytes.alloc((u16count * 2 + end + 3) & ~3);
+  const h = new Uint16Array(out.buffer, out.byteOffset, u16count);
   h[0] = (spec.rcode & 0xf) | (spec.aa ? T_AA : 0) | (spec.tinydns ? T_AUTH_OPTIONAL : 0);
   h[1] = spec.nominal.length;
   h[2] = counts[0];

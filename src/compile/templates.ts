@@ -103,8 +103,24 @@ export class TemplateFactory {
     denial.nsec3Chain.forEach((e, i) => this.fragmentId.set(e.node, i + 1));
   }
 
+  /** The groups `once` made: the same array serves many nodes (see isShared). */
+  private readonly sharedGroups = new Set<Group>();
+
   private once(key: string, make: () => Group): Group {
-    return once(this.shared, key, make);
+    return once(this.shared, key, () => {
+      const group = make();
+      this.sharedGroups.add(group);
+      return group;
+    });
+  }
+
+  /**
+   * Whether the group may come back for another node (NODATA, NXDOMAIN, referrals): the
+   * compiler remembers where those are written, and forgets every other group once its node is
+   * written, so a million nodes' templates are not all kept until the image is done.
+   */
+  isShared(group: Group): boolean {
+    return this.sharedGroups.has(group);
   }
 
   /** The RRset, then its signatures when DNSSEC records are wanted. */

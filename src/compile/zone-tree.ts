@@ -19,7 +19,7 @@ export interface TreeNode {
   name: WireName;
   key: string;
   rrsets: Map<number, RRset>;
-  /** RRSIG records split by the type they cover. */
+  /** RRSIG records split by the type they cover (read-only: shared while empty). */
   sigs: Map<number, RRset>;
   parent: TreeNode | null;
   isApex: boolean;
@@ -34,10 +34,26 @@ export interface TreeNode {
 }
 
 export function nameKey(lowered: WireName): string {
-  let s = '';
-  for (let i = 0; i < lowered.length; i++) s += String.fromCharCode(lowered[i]);
-  return s;
+  // One flat string in one call (a name is at most 255 bytes): concatenating a char at a time
+  // left a rope of a dozen strings per name to flatten, for a million names.
+  return String.fromCharCode.apply(null, lowered as unknown as number[]);
 }
+
+/** The name itself when it has no upper-case letter (most names), else a lowercased copy. */
+function lowered(name: WireName): WireName {
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i];
+    if (c >= 0x41 && c <= 0x5a) return lowerName(name);
+  }
+  return name;
+}
+
+/**
+ * The `sigs` of every node without signatures (all of an unsigned zone's): one empty map, never
+ * written (ZoneTree.add gives a node its own map at its first RRSIG). Two maps per node were
+ * ~200 bytes of a million-name zone's nodes each.
+ */
+const NO_SIGS: Map<number, RRset> = new Map();
 
 function isWildcardLabel(name: WireName): boolean {
   return name[0] === 1 && name[1] === 0x2a;
@@ -84,12 +100,24 @@ export class ZoneTree {
     this.adjust(origin);
   }
 
+  /** The last record's owner (the same array for every line of one owner) and its node. */
+  private lastOwner: WireName | null = null;
+  private lastNode: TreeNode | null = null;
+
   private add(rr: ResourceRecord): void {
-    const owner = lowerName(rr.owner);
     const covered = rr.type === TYPE_RRSIG && rr.rdata.length >= 2 ? (rr.rdata[0] << 8) | rr.rdata[1] : 0;
     const apart = rr.type === TYPE_NSEC3 || covered === TYPE_NSEC3;
-    const node = this.nodeFor(owner, apart ? this.nsec3Nodes : this.nodes);
+    let node: TreeNode;
+    if (rr.owner === this.lastOwner && !apart) {
+      node = this.lastNode!;
+    } else {
+      node = this.nodeFor(lowered(rr.owner), apart ? this.nsec3Nodes : this.nodes);
+      this.lastOwner = apart ? null : rr.owner;
+      this.lastNode = node;
+    }
+    const owner = node.name;
     if (addTo(node.rrsets, rr.type, owner, rr.type, rr, this.lastTtlWins) && covered !== 0) {
+      if (node.sigs === NO_SIGS) node.sigs = new Map();
       addTo(node.sigs, covered, owner, TYPE_RRSIG, rr, this.lastTtlWins);
     }
   }
@@ -99,7 +127,7 @@ export class ZoneTree {
     let node = map.get(key);
     if (!node) {
       node = {
-        name: lowered, key, rrsets: new Map(), sigs: new Map(), parent: null, isApex: false,
+        name: lowered, key, rrsets: new Map(), sigs: NO_SIGS, parent: null, isApex: false,
         isCut: false, occludedBy: null, isEnt: false, wildcard: null, index: 0,
       };
       map.set(key, node);
@@ -112,7 +140,9 @@ export class ZoneTree {
     for (const node of [...this.nodes.values()]) {
       let child = node;
       while (child.name.length > origin.length) {
-        const parentLowered = parentName(child.name);
+        // A copy, not parentName's view: a view of a small on-heap name moves its bytes into a
+        // malloc()ed buffer of their own, a million of them for a million names.
+        const parentLowered = child.name.slice(child.name[0] + 1);
         const existed = this.nodes.has(nameKey(parentLowered));
         const parent = this.nodeFor(parentLowered);
         child.parent = parent;
@@ -168,8 +198,9 @@ export class ZoneTree {
 function addTo(map: Map<number, RRset>, key: number, owner: WireName, type: number, rr: ResourceRecord, lastTtlWins: boolean): boolean {
   let set = map.get(key);
   if (!set) {
-    set = { owner, type, ttl: rr.ttl, rdatas: [] };
-    map.set(key, set);
+    // A literal of one: `[]` and a push reserve room for 17 (≈130 bytes per RRset of one record).
+    map.set(key, { owner, type, ttl: rr.ttl, rdatas: [rr.rdata] });
+    return true;
   } else if (lastTtlWins ? rr.ttl !== set.ttl : rr.ttl < set.ttl) {
     // RFC 2181 §5.2: one TTL per RRset; `check` warns of the mismatch. Knot (and so Peregrine)
     // serves the TTL of the RRset's last record in the file (test/interop/zone-acceptance.test.ts).

@@ -27,9 +27,10 @@ function isDigit(c: number): boolean {
 /**
  * Parse a presentation-format domain name. `@` is the origin; a name not ending in an
  * unescaped `.` is relative and gets `origin` appended. Escapes: `\DDD` (decimal byte) and
- * `\X` (literal X, e.g. `\.` for a dot inside a label).
+ * `\X` (literal X, e.g. `\.` for a dot inside a label). `alloc` gives the result's bytes
+ * (zeroed; default a new Uint8Array): the zone parser puts owners in its ByteArena.
  */
-export function parseName(text: string, origin: WireName | null): WireName {
+export function parseName(text: string, origin: WireName | null, alloc?: (n: number) => Uint8Array): WireName {
   if (text === '@') {
     if (origin === null) throw new NameSyntaxError("'@' used but no origin is known");
     return origin;
@@ -91,14 +92,14 @@ export function parseName(text: string, origin: WireName | null): WireName {
     if (origin === null) throw new NameSyntaxError(`relative name '${text}' but no origin is known`);
     const total = out + origin.length;
     if (total > MAX_NAME) throw new NameSyntaxError(`name longer than 255 bytes: '${text}'`);
-    const result = new Uint8Array(total);
+    const result = alloc ? alloc(total) : new Uint8Array(total);
     result.set(scratch.subarray(0, out), 0);
     result.set(origin, out);
     return result;
   }
   // Absolute: out points after the last label's bytes; add the root label.
   if (out + 1 > MAX_NAME) throw new NameSyntaxError(`name longer than 255 bytes: '${text}'`);
-  const result = new Uint8Array(out + 1);
+  const result = alloc ? alloc(out + 1) : new Uint8Array(out + 1);
   result.set(scratch.subarray(0, out), 0);
   result[out] = 0;
   return result;

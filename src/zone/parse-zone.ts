@@ -13,6 +13,7 @@ import { CLASS_IN, TYPE_SOA, classFromText, classToText, typeFromText, typeToTex
 import { Fields, MAX_TTL, RdataError, Writer, parseDuration } from './rdata/common.ts';
 import { encodeRdata, isDataType } from './rdata/index.ts';
 import { doubleSlots, hashLower } from './name-index.ts';
+import { ByteArena } from './byte-arena.ts';
 
 export interface ParseOptions {
   /** Initial origin for relative names; also the zone apex if given. */
@@ -126,6 +127,9 @@ class ParseState {
 
   private readonly fields = new Fields();
   private readonly writer = new Writer();
+  /** Owners and RDATA of the records, as views into a few large chunks (see ByteArena). */
+  private readonly bytes = new ByteArena();
+  private readonly allocBytes = (n: number): Uint8Array => this.bytes.alloc(n);
 
   constructor(options: ParseOptions) {
     this.maxDepth = options.maxIncludeDepth ?? 10;
@@ -166,6 +170,10 @@ class ParseState {
     // The current owner carries into an $INCLUDEd file and is restored after it (as BIND does).
     let prevOwner: WireName | null = startOwner;
     let prevOwnerBad = false;
+    // The text and origin prevOwner was parsed from: the next line naming the same owner the
+    // same way shares its array (one name per owner, not per line, in a large zone).
+    let prevOwnerText: string | null = null;
+    let prevOwnerOrigin: WireName | null = null;
 
     while (!this.aborted && lx.next()) {
       this.lineOwner = undefined;
@@ -244,16 +252,24 @@ class ParseState {
       this.lineOwner = lx.blankStart ? (prevOwnerBad ? null : prevOwner) : null;
       if (!lx.blankStart) {
         i = 1;
-        try {
-          owner = parseName(t0, origin);
+        if (t0 === prevOwnerText && origin === prevOwnerOrigin && prevOwner !== null && !prevOwnerBad) {
+          owner = prevOwner;
           this.lineOwner = owner;
-          prevOwner = owner;
-          prevOwnerBad = false;
-        } catch (e) {
-          this.err(nameError('owner name', e), file, line);
-          prevOwner = null;
-          prevOwnerBad = true;
-          ownerBad = true;
+        } else {
+          try {
+            owner = parseName(t0, origin, this.allocBytes);
+            this.lineOwner = owner;
+            prevOwner = owner;
+            prevOwnerBad = false;
+            prevOwnerText = t0;
+            prevOwnerOrigin = origin;
+          } catch (e) {
+            this.err(nameError('owner name', e), file, line);
+            prevOwner = null;
+            prevOwnerBad = true;
+            ownerBad = true;
+            prevOwnerText = null;
+          }
         }
       } else if (prevOwnerBad) {
         ownerBad = true; // already reported on the line that named the owner
@@ -343,7 +359,7 @@ class ParseState {
         throw e;
       }
       if (ownerBad || owner === null) continue;
-      const rdata = w.finish();
+      const rdata = this.bytes.copy(w.buf, w.len);
 
       // TTL (BIND semantics: explicit, else $TTL, else previous record's, else SOA minimum).
       if (ttl >= 0) {

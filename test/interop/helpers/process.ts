@@ -100,7 +100,7 @@ export async function zonesReady(
   proc: Spawned,
   port: number,
   dir: string,
-  opts: { zones: Array<{ origin: string }>; keepDir?: boolean; timeoutMs?: number },
+  opts: { zones: Array<{ origin: string }>; keepDir?: boolean; timeoutMs?: number; intervalMs?: number },
 ): Promise<() => Promise<void>> {
   const stop = async () => {
     await proc.stop();
@@ -108,7 +108,7 @@ export async function zonesReady(
   };
   try {
     for (const z of opts.zones) {
-      await waitUntil(`${name} zone ${absolute(z.origin)}`, proc, () => answersSoa(port, absolute(z.origin)), opts.timeoutMs);
+      await waitUntil(`${name} zone ${absolute(z.origin)}`, proc, () => answersSoa(port, absolute(z.origin)), opts.timeoutMs, opts.intervalMs);
     }
   } catch (err) {
     await stop();
