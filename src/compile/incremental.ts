@@ -223,8 +223,12 @@ export function compileIncremental(
     }
     if (type === TYPE_CNAME) cnames.push(newStore.owner(i));
     const owner = newStore.owner(i);
-    if (owner[0] === 1 && owner[1] === 0x2a && (wildcards.length === 0 || !sameName(wildcards[wildcards.length - 1], owner))) {
-      wildcards.push(owner);
+    // Wildcards, also those that are only empty non-terminals (`x.*.w`): any `*` label.
+    for (let p = 0; owner[p] !== 0; p += owner[p] + 1) {
+      if (owner[p] === 1 && owner[p + 1] === 0x2a) {
+        const w = owner.subarray(p);
+        if (wildcards.length === 0 || !sameName(wildcards[wildcards.length - 1], w)) wildcards.push(w);
+      }
     }
     const target = additionalTargetOf(type, newStore.rdata(i));
     if (target !== null) referrers.push({ owner, target: nameKey(lowerName(target)) });

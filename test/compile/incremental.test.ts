@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import type { WireRecord } from '../../src/transfer/message.ts';
 import { lowerName, nameToText } from '../../src/zone/name.ts';
-import { bumpSerial, fixture, fullVersion, parseRecords, recordsOf, sameAsFull, step, type Version } from '../helpers/incremental.ts';
+import { bumpSerial, fixture, fullVersion, parseRecords, rechain, recordsOf, sameAsFull, step, type Version } from '../helpers/incremental.ts';
 
 const ORIGIN = 'dnssec.test.';
 
@@ -65,3 +65,19 @@ describe('incremental compile (unsigned)', () => {
     });
   }
 });
+
+for (const variant of ['nsec', 'nsec3', 'nsec3-optout']) {
+  describe(`incremental compile (signed, ${variant}): NSEC/NSEC3 neighbours and proofs`, () => {
+    const base = rechain(parseRecords(ORIGIN, fixture(`dnssec/dnssec.test.${variant}.signed.zone`)));
+    let v: Version = fullVersion(base);
+    for (const [what, remove, add] of CHANGES) {
+      test(what, () => {
+        const before = v;
+        v = step(v, rechain(edit(recordsOf(v), remove, add)));
+        expect(v.reason).toBeUndefined();
+        expect(v.how).toBe('incremental');
+        expect(sameAsFull(v, before)).toEqual([]);
+      });
+    }
+  });
+}

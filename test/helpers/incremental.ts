@@ -12,7 +12,11 @@ import type { WireRecord } from '../../src/transfer/message.ts';
 import { encodeTransfer, transferRecords, TransferForm } from '../../src/transfer/zone-records.ts';
 import { diff } from '../../src/transfer/journal.ts';
 import { parseZoneText } from '../../src/zone/parse-zone.ts';
-import { lowerName, nameToText, parentName, parseName } from '../../src/zone/name.ts';
+import { compareCanonical, lowerName, nameToText, parentName, parseName } from '../../src/zone/name.ts';
+import { TYPE_DS, TYPE_NSEC, TYPE_NSEC3, TYPE_NSEC3PARAM, TYPE_RRSIG } from '../../src/zone/types.ts';
+import { nameKey, ZoneTree } from '../../src/compile/zone-tree.ts';
+import { nsec3Hash } from '../../src/compile/denial.ts';
+import { encodeBase32Hex } from '../../src/compile/lazy-tree.ts';
 import { defaultOptions, encodeQuery } from './engine.ts';
 
 export interface Version {
@@ -36,7 +40,8 @@ export function fixture(path: string): string {
 
 /** A fully compiled version of these records. */
 export function fullVersion(records: WireRecord[]): Version {
-  const form = encodeTransfer(records);
+  // In transfer order (SOA first, then canonical order), as every served zone's form is.
+  const form = encodeTransfer(transferRecords(zoneFromForm(encodeTransfer(records), 'test')));
   return { image: compile(zoneFromForm(form, 'test')).image, form, how: 'full' };
 }
 
@@ -121,4 +126,75 @@ export function differences(a: SharedArrayBuffer, b: SharedArrayBuffer, names: s
 export function sameAsFull(v: Version, ...before: Version[]): string[] {
   const full = compile(zoneFromForm(v.form, 'test')).image;
   return differences(v.image, full, namesToAsk(v.form, ...before.map((b) => b.form)));
+}
+
+/** An NSEC/NSEC3 type bitmap (RFC 4034 §4.1.2). */
+export function typeBitmap(types: number[]): Uint8Array {
+  const out: number[] = [];
+  const sorted = [...new Set(types)].sort((a, b) => a - b);
+  for (let w = 0; w < 256; w++) {
+    const inWindow = sorted.filter((t) => t >> 8 === w);
+    if (inWindow.length === 0) continue;
+    const bytes = new Uint8Array(((inWindow[inWindow.length - 1] & 0xff) >> 3) + 1);
+    for (const t of inWindow) bytes[(t & 0xff) >> 3] |= 0x80 >> (t & 7);
+    out.push(w, bytes.length, ...bytes);
+  }
+  return Uint8Array.from(out);
+}
+
+/**
+ * The records with their NSEC or NSEC3 chain made again for the names they hold (no new
+ * signatures: the answers are compared, not validated), as a signer would after a change.
+ * Signatures of NSEC/NSEC3 owners still there are kept.
+ */
+export function rechain(records: WireRecord[]): WireRecord[] {
+  const zone = zoneFromForm(encodeTransfer(records), 'test');
+  const tree = new ZoneTree(zone);
+  const param = tree.apex.rrsets.get(TYPE_NSEC3PARAM)?.rdatas[0];
+  const nsec3 = records.find((r) => r.type === TYPE_NSEC3);
+  const keep = records.filter((r) => r.type !== TYPE_NSEC && r.type !== TYPE_NSEC3);
+  const sigOf = (r: WireRecord): number => (r.rdata[0] << 8) | r.rdata[1];
+  const owners = [...tree.nodes.values()].filter((n) => !n.occludedBy);
+  const ttl = 300;
+  if (param === undefined || nsec3 === undefined) {
+    const chain = owners.filter((n) => !n.isEnt).sort((a, b) => compareCanonical(a.name, b.name));
+    const live = new Set(chain.map((n) => n.key));
+    const out = keep.filter((r) => !(r.type === TYPE_RRSIG && sigOf(r) === TYPE_NSEC && !live.has(nameKey(lowerName(r.owner)))));
+    chain.forEach((n, i) => {
+      const next = chain[(i + 1) % chain.length].name;
+      const types = [...n.rrsets.keys(), TYPE_NSEC, ...(n.sigs.size > 0 ? [TYPE_RRSIG] : [])];
+      const bitmap = typeBitmap(types.filter((t) => t !== TYPE_NSEC3));
+      const rdata = new Uint8Array(next.length + bitmap.length);
+      rdata.set(next);
+      rdata.set(bitmap, next.length);
+      out.push({ owner: n.name, type: TYPE_NSEC, class: 1, ttl, rdata });
+    });
+    return out;
+  }
+  const optOut = (nsec3.rdata[1] & 1) !== 0;
+  const params = { iterations: (param[2] << 8) | param[3], salt: param.subarray(5, 5 + param[4]) };
+  const chain = owners.filter((n) => !(optOut && n.isCut && !n.rrsets.has(TYPE_DS)))
+    .map((n) => ({ n, hash: nsec3Hash(n.name, params) }))
+    .sort((a, b) => Buffer.compare(Buffer.from(a.hash), Buffer.from(b.hash)));
+  const ownerOf = (h: Uint8Array): Uint8Array => {
+    const label = encodeBase32Hex(h);
+    const o = new Uint8Array(1 + label.length + tree.apex.name.length);
+    o[0] = label.length;
+    for (let i = 0; i < label.length; i++) o[1 + i] = label.charCodeAt(i);
+    o.set(tree.apex.name, 1 + label.length);
+    return o;
+  };
+  const live = new Set(chain.map((e) => nameKey(ownerOf(e.hash))));
+  const out = keep.filter((r) => !(r.type === TYPE_RRSIG && sigOf(r) === TYPE_NSEC3 && !live.has(nameKey(lowerName(r.owner)))));
+  chain.forEach((e, i) => {
+    const next = chain[(i + 1) % chain.length].hash;
+    const types = e.n.isEnt ? [] : [...e.n.rrsets.keys(), ...(e.n.sigs.size > 0 ? [TYPE_RRSIG] : [])];
+    const bitmap = typeBitmap(types);
+    const head = [1, optOut ? 1 : 0, params.iterations >> 8, params.iterations & 0xff, params.salt.length, ...params.salt, 20, ...next];
+    const rdata = new Uint8Array(head.length + bitmap.length);
+    rdata.set(head);
+    rdata.set(bitmap, head.length);
+    out.push({ owner: ownerOf(e.hash), type: TYPE_NSEC3, class: 1, ttl, rdata });
+  });
+  return out;
 }
