@@ -9,6 +9,7 @@
 // - when C becomes or stops being a cut or a DNAME, or holds a DNAME: every name below C;
 // - the owners of NS, MX, SRV, SVCB and HTTPS records naming C or a name below a changed cut
 //   (additional data and glue);
+// - the cut above any name replanned (so the cut's shared referral group is rewritten in place);
 // - every CNAME owner: a chain's template holds the SOA (negative ends) and, signed, proofs;
 // - signed zones: every wildcard (their NODATA is a shared template of their own), and every
 //   node whose proof fragments (N_PROOF, N_PROOF2, N_WILD_PROOF) name an NSEC/NSEC3 that changed,
@@ -429,6 +430,16 @@ export function compileIncremental(
   }
   // A wildcard child made on demand but outside `affected` exists in the old image (else it
   // would be a changed name): its index came from there.
+  // A name below a cut answers with the cut's shared referral group: replan the cut with it, so
+  // that group is rewritten in place (paired below) rather than copied for this name alone.
+  const planned = new Set(live.map((n) => n.key));
+  for (let i = 0; i < live.length; i++) {
+    const c = live[i].occludedBy;
+    if (c !== null && c.isCut && !planned.has(c.key)) {
+      planned.add(c.key);
+      live.push(c);
+    }
+  }
 
   const app = new Appender(image.byteLength);
   const inPlace = new Map<number, number>(); // word index in the new image → value
