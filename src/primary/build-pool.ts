@@ -18,6 +18,7 @@ import { decodeError, decodeResult, type WireResult } from './build-result.ts';
 import type { BuildTask } from './build-worker.ts';
 import type { TinydnsBuildResult, TinydnsWireResult } from '../sources/tinydns/build.ts';
 import type { LoadOptions, LoadResult } from './zone-loader.ts';
+import type { ChangeResult, ChangeTask } from './zone-change.ts';
 
 /** Builds one zone file into a LoadResult (loadZone, off the event loop or not). */
 export type ZoneBuilder = (file: string, origin: string | null, options?: LoadOptions) => Promise<LoadResult>;
@@ -36,11 +37,11 @@ export function defaultBuildThreads(cpus = availableParallelism()): number {
 }
 
 export class BuildPool {
-  private readonly pool: Piscina<BuildTask, WireResult | TinydnsWireResult>;
+  private readonly pool: Piscina<BuildTask, WireResult | TinydnsWireResult | ChangeResult>;
   private destroyed = false;
 
   constructor(options: BuildPoolOptions = {}) {
-    this.pool = new Piscina<BuildTask, WireResult | TinydnsWireResult>({
+    this.pool = new Piscina<BuildTask, WireResult | TinydnsWireResult | ChangeResult>({
       filename: new URL('./build-worker.ts', import.meta.url).href,
       name: 'default',
       minThreads: 0,
@@ -77,6 +78,11 @@ export class BuildPool {
         return { ...z, zone: r.ok ? r.zone : null };
       }),
     };
+  };
+
+  /** A change to a served zone (zone-change.ts): incremental when it can be, in a build thread. */
+  readonly change = async (task: Omit<ChangeTask, 'kind'>): Promise<ChangeResult> => {
+    return (await this.pool.run({ kind: 'change', ...task })) as ChangeResult;
   };
 
   /** Build threads alive now (0 once idle for the idle timeout). */
