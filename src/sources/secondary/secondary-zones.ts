@@ -46,8 +46,8 @@ interface ZoneState {
   firstRetryMs: number;
   /** Kept between incremental changes of the image served (compile/incremental.ts); absent after a full compile. */
   incremental?: IncrementalState;
-  /** A full compile to drop the garbage incremental changes left is under way. */
-  compacting: boolean;
+  /** The image holds enough garbage from incremental changes: compile it whole once this refresh is over. */
+  compactNext: boolean;
 }
 
 export class SecondaryZones implements ZoneSource {
@@ -63,7 +63,7 @@ export class SecondaryZones implements ZoneSource {
       const key = spec.key === null ? null : (keyring?.byName(spec.key) ?? null);
       this.zones.set(spec.origin, {
         spec, origin: lowerName(parseName(spec.origin, null)), key, serving: null, confirmedAt: 0, expired: false,
-        refreshing: false, again: false, timer: null, expireTimer: null, firstRetryMs: FIRST_RETRY_MS, compacting: false,
+        refreshing: false, again: false, timer: null, expireTimer: null, firstRetryMs: FIRST_RETRY_MS, compactNext: false,
       });
     }
     if (c.transfers !== undefined) c.transfers.service.onNotify = (origin, client, key) => this.notified(origin, client, key);
@@ -149,6 +149,11 @@ export class SecondaryZones implements ZoneSource {
 
   private async refresh(z: ZoneState): Promise<void> {
     if (this.closed) return;
+    if (z.refreshing) {
+      // A compaction holds the zone (see compact): refresh right after it.
+      z.again = true;
+      return;
+    }
     z.refreshing = true;
     z.again = false;
     let ok = false;
@@ -177,6 +182,7 @@ export class SecondaryZones implements ZoneSource {
     // /zones shows the zone and why it is not current (a zone never loaded is listed this way only).
     if (!ok) this.c.registry.failed(z.spec.origin, `axfr://${this.primaryList(z)}`, lastError);
     if (ok) z.firstRetryMs = FIRST_RETRY_MS;
+    if (ok && z.compactNext) void this.compact(z);
     if (z.again) return this.refreshSoon(z, 0);
     const timers = z.serving === null ? null : soaTimers(new TransferForm(z.serving.transfer!).soa.rdata);
     if (ok && timers !== null) return this.refreshSoon(z, timers.refresh * 1000);
@@ -307,14 +313,19 @@ export class SecondaryZones implements ZoneSource {
     }
     z.confirmedAt = Date.now();
     await this.serve(z, zone, 'transfer');
-    if (r.state !== undefined && needsCompaction(r.image, r.state)) void this.compact(z);
+    z.compactNext = r.state !== undefined && needsCompaction(r.image, r.state);
   }
 
-  /** Compile the served version whole, in a build thread, to drop the garbage incremental changes left; published if nothing newer came meanwhile. */
+  /**
+   * Compile the served version whole, in a build thread, to drop the garbage incremental changes
+   * left. It holds the zone like a refresh does (a NOTIFY meanwhile refreshes right after), so a
+   * change is never applied to an image being replaced.
+   */
   private async compact(z: ZoneState): Promise<void> {
     const serving = z.serving;
-    if (z.compacting || serving === null || serving.transfer === undefined) return;
-    z.compacting = true;
+    if (z.refreshing || serving === null || serving.transfer === undefined) return;
+    z.refreshing = true;
+    z.compactNext = false;
     try {
       const r = await this.c.builds.change({
         image: serving.image, form: serving.transfer, origin: z.spec.origin, source: serving.file, state: z.incremental,
@@ -323,8 +334,11 @@ export class SecondaryZones implements ZoneSource {
       if (!r.ok || this.closed || z.serving !== serving || z.expired) return;
       z.incremental = r.state;
       await this.serve(z, { ...serving, image: r.image, transfer: r.form }, 'compacted');
+    } catch (err) {
+      this.c.log.warn({ event: 'compaction_failed', zone: z.spec.origin, code: 'PGN_WARN_REFRESH' }, `full compile of ${z.spec.origin} failed: ${(err as Error).message}`);
     } finally {
-      z.compacting = false;
+      z.refreshing = false;
+      if (z.again) this.refreshSoon(z, 0);
     }
   }
 
