@@ -593,12 +593,15 @@ export function compileIncremental(
   }
 
   // --- node array and hash table -----------------------------------------------------------
+  /** Appended bytes that are live structures, not replacements (a moved node array, a grown hash table). */
+  let live32 = 0;
   let nodesAt = old32[H_NODES];
   let capacity = Math.max(st.nodeCapacity, oldCount);
   if (count > capacity) {
     // Move the node array to the end, with room to grow, so the next new names need no move.
-    capacity = count + Math.max(64, count >>> 4);
+    capacity = count + Math.max(256, count >>> 3);
     nodesAt = app.reserve(capacity * NODE_WORDS * 4);
+    live32 += capacity * NODE_WORDS * 4;
     st.garbage += oldCount * NODE_WORDS * 4;
   }
   let slots = oldMask + 1;
@@ -640,6 +643,7 @@ export function compileIncremental(
       finalTable[s] = i + 1;
     }
     hashAt = app.reserve(slots * 4);
+    live32 += slots * 4;
     st.garbage += (oldMask + 1) * 4;
   } else {
     for (let i = oldCount; i < count; i++) {
@@ -650,7 +654,7 @@ export function compileIncremental(
   }
 
   // --- the new image -----------------------------------------------------------------------
-  st.garbage += app.length; // roughly what the appended pieces supersede
+  st.garbage += app.length - live32; // roughly what the appended templates and tables supersede
   const total = image.byteLength + app.length;
   if (total > 0x7fffffff) return { ok: false, reason: 'image too large' };
   const out = new SharedArrayBuffer(total);
