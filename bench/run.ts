@@ -4,9 +4,9 @@
 //
 //   node_modules/.bin/node bench/run.ts [--workers 1] [--seconds 10] [--names 10000]
 //       [--io mmsg|dgram|mmsg,dgram] [--dnsperf-workers 1,2]
-//       [--only dnsperf,do,compile,rss,reload,http,rebuild] [--do] [--big-names 1000000]
-//       [--small-zones 10000]   (rebuild: --only rebuild; not part of the default run)
-//       [--scale-names 10000,100000,1000000]   (scale: --only scale; not part of the default run)
+//       [--only dnsperf,do,compile,rss,reload,http,rebuild,scale,ixfr] [--do] [--big-names 1000000]
+//       [--small-zones 10000]   (rebuild, scale, ixfr: --only …; not part of the default run)
+//       [--scale-names 10000,100000,1000000]
 //       [--clients 8] [--outstanding 500] [--rss-workers N] [--cpu-prof DIR] [--json] [--no-write]
 //
 // All traffic goes to 127.0.0.1. Results: bench/results/bench-<date>.json.
@@ -24,9 +24,10 @@ import {
 } from './lib/servers.ts';
 import { measureRebuild } from './lib/rebuild.ts';
 import { SETTLE_MS, measureServer, recordCount, scaleTable, type ScaleRow, type ScaleServer } from './lib/scale.ts';
+import { measureIxfrLatency } from './lib/ixfr-latency.ts';
 import { MIX, ORIGIN, queryText, zoneLines, zoneText } from './lib/workload.ts';
 
-const SECTIONS = ['dnsperf', 'do', 'compile', 'rss', 'reload', 'http', 'rebuild', 'scale'] as const;
+const SECTIONS = ['dnsperf', 'do', 'compile', 'rss', 'reload', 'http', 'rebuild', 'scale', 'ixfr'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -87,7 +88,7 @@ if (values.only) {
     sections.add(s as Section);
   }
 } else {
-  for (const s of SECTIONS) if (s !== 'do' && s !== 'rebuild' && s !== 'scale') sections.add(s);
+  for (const s of SECTIONS) if (s !== 'do' && s !== 'rebuild' && s !== 'scale' && s !== 'ixfr') sections.add(s);
   if (values.do) sections.add('do');
 }
 if (values.do) sections.add('do');
@@ -114,7 +115,7 @@ function onPath(cmd: string): boolean {
 
 const NEEDS: Record<string, { pkg: string; for: Section[] }> = {
   dnsperf: { pkg: 'dnsperf', for: ['dnsperf', 'do'] },
-  knotd: { pkg: 'knot', for: ['dnsperf', 'do', 'scale'] },
+  knotd: { pkg: 'knot', for: ['dnsperf', 'do', 'scale', 'ixfr'] },
   nsd: { pkg: 'nsd', for: ['dnsperf', 'scale'] },
   'dnssec-keygen': { pkg: 'bind9-utils', for: ['do'] },
   'dnssec-signzone': { pkg: 'bind9-utils', for: ['do'] },
@@ -397,6 +398,22 @@ async function sectionBig(doRss: boolean, doReload: boolean): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+async function sectionIxfr(): Promise<void> {
+  // One-record IXFR from knotd to Peregrine (secondary), for --names and --big-names names.
+  const rows = [];
+  for (const n of [names, bigNames]) {
+    const r = await measureIxfrLatency({ names: n, changes: 20, workers });
+    rows.push({ ...r, latencyMs: { ...r.latencyMs, all: r.latencyMs.all } });
+  }
+  results.ixfr = rows;
+  log('\n## One-record IXFR: knotd serves the new serial → Peregrine serves it (20 changes)\n');
+  log('| names | first AXFR ms | p50 ms | p90 ms | max ms | incremental | /healthz p99 ms | max ms |');
+  log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    log(`| ${fmt(r.names)} | ${fmt(r.firstTransferMs)} | ${r.latencyMs.p50} | ${r.latencyMs.p90} | ${r.latencyMs.max} | ${r.incremental}/${r.changes} | ${r.healthz.p99Ms} | ${r.healthz.maxMs} |`);
+  }
+}
+
 async function sectionRebuild(): Promise<void> {
   const r = await measureRebuild({
     dir: path.join(work, 'rebuild'),
@@ -484,6 +501,7 @@ try {
   if (sections.has('rss') || sections.has('reload')) await sectionBig(sections.has('rss'), sections.has('reload'));
   if (sections.has('rebuild')) await sectionRebuild();
   if (sections.has('scale')) await sectionScale();
+  if (sections.has('ixfr')) await sectionIxfr();
 } catch (err) {
   failed = true;
   console.error(`bench failed: ${(err as Error).stack ?? err}`);

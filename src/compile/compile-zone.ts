@@ -32,7 +32,7 @@ export interface CompiledZone {
 }
 
 /** The template groups of one node, without (index 0) and with (index 1) DNSSEC records. */
-interface NodePlan {
+export interface NodePlan {
   types: { qtype: number; groups: Group[] }[];
   defaultGroup: Group[];
   any: Group[];
@@ -41,7 +41,7 @@ interface NodePlan {
   proofs: NodeProofs;
 }
 
-function planNode(node: TreeNode, f: TemplateFactory): NodePlan {
+export function planNode(node: TreeNode, f: TemplateFactory): NodePlan {
   // An unsigned zone's answers are the same with and without DO: one group serves both.
   const signed = f.denial.signed;
   const both = (make: (dnssec: boolean) => Group): Group[] => {

@@ -150,10 +150,15 @@ export class TemplateFactory {
     proofs.add(node, TYPE_NSEC3);
   }
 
+  /** Fragment id of an NSEC or NSEC3 owner (0: none); the incremental compiler reads it from the image it patches. */
+  protected fragmentIdOf(node: TreeNode): number {
+    return this.fragmentId.get(node) ?? 0;
+  }
+
   /** The fragments a node record carries (see N_PROOF in image/layout.ts). */
   nodeProofs(node: TreeNode): NodeProofs {
     const d = this.denial;
-    const id = (n: TreeNode) => this.fragmentId.get(n) ?? 0;
+    const id = (n: TreeNode) => this.fragmentIdOf(n);
     if (d.mode === DENIAL_NSEC) {
       return {
         proof: id(node.rrsets.has(TYPE_NSEC) ? node : d.nsecCovering(node.name)),

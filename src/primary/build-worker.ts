@@ -5,9 +5,10 @@
 import { buildTinydns, encodeTinydnsResult, type TinydnsBuildTask, type TinydnsWireResult } from '../sources/tinydns/build.ts';
 import { encodeResult, type WireResult } from './build-result.ts';
 import { loadZone, type LoadOptions } from './zone-loader.ts';
+import { runChange, type ChangeResult, type ChangeTask } from './zone-change.ts';
 
-/** A zone file (no `kind`), or a tinydns data file and every zone in it. */
-export type BuildTask = ZoneFileTask | TinydnsBuildTask;
+/** A zone file (no `kind`), a tinydns data file and every zone in it, or a change to a served zone. */
+export type BuildTask = ZoneFileTask | TinydnsBuildTask | ChangeTask;
 
 export interface ZoneFileTask {
   kind?: undefined;
@@ -21,8 +22,9 @@ export interface ZoneFileTask {
   serialBase?: LoadOptions['serialBase'];
 }
 
-export default function build(task: BuildTask): WireResult | TinydnsWireResult {
+export default function build(task: BuildTask): WireResult | TinydnsWireResult | ChangeResult {
   if (task.kind === 'tinydns') return encodeTinydnsResult(buildTinydns(task));
+  if (task.kind === 'change') return runChange(task);
   const result = loadZone(task.file, task.origin, {
     now: task.now === undefined ? undefined : new Date(task.now),
     expiryWarningSeconds: task.expiryWarningSeconds,

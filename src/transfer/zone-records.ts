@@ -16,29 +16,37 @@ import { soaSerial, type WireRecord } from './message.ts';
 const MAGIC = 0x50475846; // 'PGXF'
 const HEADER = 12;
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
 }
 
 /**
- * Canonical-order key of a name: its labels right to left, each [length][lowercased bytes], so
- * byte comparison of keys is RFC 4034 §6.1 order (computed once per owner, not per comparison).
+ * Canonical-order key of a name: its labels right to left, each as its lowercased bytes then a
+ * 0 terminator (bytes 0 and 1 escaped as 1 1 and 1 2, so a terminator sorts before any byte),
+ * so byte comparison of keys is RFC 4034 §6.1 order (computed once per owner, not per
+ * comparison) and a name's descendants follow it as one run (src/compile/record-store.ts
+ * searches the form by it).
  */
-function canonicalKey(name: Uint8Array): Uint8Array {
+export function canonicalKey(name: Uint8Array): Uint8Array {
   const starts: number[] = [];
   for (let i = 0; i < name.length && name[i] !== 0; i += name[i] + 1) starts.push(i);
-  const key = new Uint8Array(name.length);
+  const key = new Uint8Array(name.length * 2);
   let p = 0;
   for (let k = starts.length - 1; k >= 0; k--) {
     const at = starts[k];
     const l = name[at];
-    key[p++] = l;
     for (let j = 1; j <= l; j++) {
       const c = name[at + j];
-      key[p++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+      if (c < 2) {
+        key[p++] = 1;
+        key[p++] = c + 1;
+      } else {
+        key[p++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+      }
     }
+    key[p++] = 0;
   }
   return key.subarray(0, p);
 }

@@ -20,7 +20,8 @@ import { checkZone } from '../../zone/check-zone.ts';
 import type { ResourceRecord, Zone } from '../../zone/model.ts';
 import { lowerName, parseName } from '../../zone/name.ts';
 import { stateFile, touchStateFile, writeStateFile } from './state-file.ts';
-import { TransferError, applyIxfr, querySoa, transfer } from './xfr-client.ts';
+import { TransferError, applyIxfr, querySoa, transfer, type IxfrDiff } from './xfr-client.ts';
+import { needsCompaction, type IncrementalState } from '../../compile/incremental.ts';
 
 /** Before a zone has ever loaded there is no SOA retry: try again after this, doubling to the max. */
 const FIRST_RETRY_MS = 5_000;
@@ -43,6 +44,10 @@ interface ZoneState {
   timer: NodeJS.Timeout | null;
   expireTimer: NodeJS.Timeout | null;
   firstRetryMs: number;
+  /** Kept between incremental changes of the image served (compile/incremental.ts); absent after a full compile. */
+  incremental?: IncrementalState;
+  /** The image holds enough garbage from incremental changes: compile it whole once this refresh is over. */
+  compactNext: boolean;
 }
 
 export class SecondaryZones implements ZoneSource {
@@ -58,7 +63,7 @@ export class SecondaryZones implements ZoneSource {
       const key = spec.key === null ? null : (keyring?.byName(spec.key) ?? null);
       this.zones.set(spec.origin, {
         spec, origin: lowerName(parseName(spec.origin, null)), key, serving: null, confirmedAt: 0, expired: false,
-        refreshing: false, again: false, timer: null, expireTimer: null, firstRetryMs: FIRST_RETRY_MS,
+        refreshing: false, again: false, timer: null, expireTimer: null, firstRetryMs: FIRST_RETRY_MS, compactNext: false,
       });
     }
     if (c.transfers !== undefined) c.transfers.service.onNotify = (origin, client, key) => this.notified(origin, client, key);
@@ -157,6 +162,11 @@ export class SecondaryZones implements ZoneSource {
 
   private async refresh(z: ZoneState): Promise<void> {
     if (this.closed) return;
+    if (z.refreshing) {
+      // A compaction holds the zone (see compact): refresh right after it.
+      z.again = true;
+      return;
+    }
     z.refreshing = true;
     z.again = false;
     let ok = false;
@@ -185,6 +195,7 @@ export class SecondaryZones implements ZoneSource {
     // /zones shows the zone and why it is not current (a zone never loaded is listed this way only).
     if (!ok) this.c.registry.failed(z.spec.origin, `axfr://${this.primaryList(z)}`, lastError);
     if (ok) z.firstRetryMs = FIRST_RETRY_MS;
+    if (ok && z.compactNext) void this.compact(z);
     if (z.again) return this.refreshSoon(z, 0);
     const timers = z.serving === null ? null : soaTimers(new TransferForm(z.serving.transfer!).soa.rdata);
     if (ok && timers !== null) return this.refreshSoon(z, timers.refresh * 1000);
@@ -221,6 +232,8 @@ export class SecondaryZones implements ZoneSource {
     if (result.kind === 'current') {
       this.confirmed(z);
       return;
+    } else if (result.kind === 'ixfr' && z.serving?.transfer !== undefined) {
+      return this.applyChange(z, primary, result.diffs, result.messages, started);
     } else if (result.kind === 'axfr') {
       records = result.records;
       how = have === null ? 'AXFR' : 'IXFR (whole zone)';
@@ -251,6 +264,7 @@ export class SecondaryZones implements ZoneSource {
       `${z.spec.origin} serial ${loaded.zone.serial} transferred from ${peer} by ${how}`,
     );
     z.confirmedAt = Date.now();
+    z.incremental = undefined;
     await this.serve(z, loaded.zone, 'transfer');
     const dir = this.c.options.stateDir;
     if (dir !== null) {
@@ -259,6 +273,85 @@ export class SecondaryZones implements ZoneSource {
       } catch (err) {
         this.c.log.warn({ event: 'secondary_state_error', zone: z.spec.origin, code: 'PGN_WARN_SECONDARY_STATE' }, `cannot save ${z.spec.origin}: ${(err as Error).message}`);
       }
+    }
+  }
+
+  /**
+   * IXFR differences applied in a build thread: the image patched incrementally when it can be
+   * (only the templates the change touches are rebuilt), else the new records compiled whole; the
+   * state file written there too. The event loop only posts the task and publishes.
+   */
+  private async applyChange(z: ZoneState, primary: ListenAddress, diffs: IxfrDiff[], messages: number, started: number): Promise<void> {
+    const peer = formatAddress(primary);
+    const serving = z.serving!;
+    const metrics = this.c.transfers?.metrics;
+    let at = serving.serial;
+    for (const d of diffs) {
+      if (soaSerial(d.from.rdata) !== at) {
+        metrics?.transfers.inc({ zone: z.spec.origin, kind: 'ixfr-in', result: 'rejected' });
+        throw new TransferError(`IXFR step from serial ${soaSerial(d.from.rdata)}, expected ${at}`);
+      }
+      at = soaSerial(d.to.rdata);
+    }
+    const transferMs = Math.round(performance.now() - started);
+    const source = `axfr://${peer}`;
+    const dir = this.c.options.stateDir;
+    const r = await this.c.builds.change({
+      image: serving.image, form: serving.transfer!, origin: z.spec.origin, source, state: z.incremental,
+      steps: diffs.map((d) => ({ soa: d.to, deleted: d.deleted, added: d.added })),
+      saveTo: dir === null ? undefined : { file: stateFile(dir, z.spec.origin), origin: z.spec.origin, peer },
+    });
+    if (!r.ok) {
+      metrics?.transfers.inc({ zone: z.spec.origin, kind: 'ixfr-in', result: 'rejected' });
+      throw new TransferError(`transferred changes do not apply: ${r.errors[0]?.message}`);
+    }
+    if (this.closed || z.serving !== serving) return;
+    metrics?.transfers.inc({ zone: z.spec.origin, kind: 'ixfr-in', result: 'ok' });
+    z.incremental = r.state;
+    const zone: LoadedZone = {
+      ...serving, file: source, serial: r.serial, records: r.records, image: r.image, transfer: r.form, loadedAt: new Date(),
+      // Signature times are those of the last full load (a change's own RRSIGs are not scanned).
+      signatures: { ...serving.signatures, signed: r.signed },
+    };
+    this.c.log.info(
+      {
+        event: 'zone_transferred', zone: z.spec.origin, primary: peer, how: `IXFR (${diffs.length} version(s))`, serial: r.serial,
+        previousSerial: serving.serial, records: r.records, messages, transferMs, loadMs: Math.round(r.ms), compile: r.how,
+        reason: r.reason, replanned: r.replanned,
+      },
+      `${z.spec.origin} serial ${r.serial} transferred from ${peer} by IXFR (${r.how} compile)`,
+    );
+    if (r.saveError !== undefined) {
+      this.c.log.warn({ event: 'secondary_state_error', zone: z.spec.origin, code: 'PGN_WARN_SECONDARY_STATE' }, `cannot save ${z.spec.origin}: ${r.saveError}`);
+    }
+    z.confirmedAt = Date.now();
+    await this.serve(z, zone, 'transfer');
+    z.compactNext = r.state !== undefined && needsCompaction(r.image, r.state);
+  }
+
+  /**
+   * Compile the served version whole, in a build thread, to drop the garbage incremental changes
+   * left. It holds the zone like a refresh does (a NOTIFY meanwhile refreshes right after), so a
+   * change is never applied to an image being replaced.
+   */
+  private async compact(z: ZoneState): Promise<void> {
+    const serving = z.serving;
+    if (z.refreshing || serving === null || serving.transfer === undefined) return;
+    z.refreshing = true;
+    z.compactNext = false;
+    try {
+      const r = await this.c.builds.change({
+        image: serving.image, form: serving.transfer, origin: z.spec.origin, source: serving.file, state: z.incremental,
+        steps: [],
+      });
+      if (!r.ok || this.closed || z.serving !== serving || z.expired) return;
+      z.incremental = r.state;
+      await this.serve(z, { ...serving, image: r.image, transfer: r.form }, 'compacted');
+    } catch (err) {
+      this.c.log.warn({ event: 'compaction_failed', zone: z.spec.origin, code: 'PGN_WARN_REFRESH' }, `full compile of ${z.spec.origin} failed: ${(err as Error).message}`);
+    } finally {
+      z.refreshing = false;
+      if (z.again) this.refreshSoon(z, 0);
     }
   }
 
