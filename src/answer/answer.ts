@@ -18,6 +18,7 @@ import { DenialSearch } from './denial-search.ts';
 import {
   compressOwner, fragmentRecords, fragmentSize, writeFragmentRecords, writeFragmentSigs,
 } from './fragments.ts';
+import { MAX_POINTER_OFFSET, PointerOverflow } from './pointer-overflow.ts';
 
 export type { ChaosOptions } from './chaos.ts';
 
@@ -119,6 +120,9 @@ export class AnswerEngine {
   private shift1 = 0;
   private mark2 = 0;
   private shift2 = 0;
+  // The additional section moves by the fragments' RRSIGs too (written after authority RRSIGs).
+  private mark3 = NO_SHIFT;
+  private shift3 = 0;
   /** Where each proof fragment's owner went, for its RRSIGs' owner pointers. */
   private readonly fragmentOwners = new Int32Array(6);
   private readonly ownerLabels = new Int32Array(128);
@@ -126,6 +130,10 @@ export class AnswerEngine {
   private readonly synthesized = new Uint8Array(256);
   private readonly labelAt = new Int32Array(128);
   private remap = false;
+  /** Template pointers relocated past 0x3FFF in the response being written (rare: > 16 KiB). */
+  private readonly overflow = new PointerOverflow();
+  /** The response limit of the query being answered, for the overflow rewrite. */
+  private limit = 65535;
   /** The rcode of the last response, -1 when it was dropped. */
   lastRcode = 0;
   // What response rate limiting keys the last answer by (src/transport/rrl.ts), set without
@@ -196,6 +204,7 @@ export class AnswerEngine {
     this.lastZoneHash = 0;
     this.lastNameHash = 0;
     this.lastWildcard = false;
+    this.overflow.reset();
     const status = query.parse(q, len);
     if (status === PARSE_DROP) {
       this.lastRcode = -1;
@@ -297,6 +306,7 @@ export class AnswerEngine {
     this.copyQuestion(q, out);
     this.resetCounts();
     const limit = this.responseLimit(tcp);
+    this.limit = limit;
     if (group === LOOKUP_DNAME) return this.answerDname(q, out, zone, limit);
     const template = this.pick(zone, group);
     const end = this.place(zone, template, query.questionEnd, limit, out, name, 12, query.ednsDo);
@@ -463,6 +473,8 @@ export class AnswerEngine {
     this.shift1 = this.shift0 + inserted;
     this.mark2 = bodyBase + authSigs;
     this.shift2 = this.shift1; // plus the fragments' records, once written
+    this.mark3 = bodyBase + split;
+    this.shift3 = this.shift2; // plus the fragments' records and RRSIGs, once written
 
     const whole = pos + bodyLen + inserted + fragmentBound <= limit;
     const units = u16[t + T_UNITS];
@@ -500,6 +512,7 @@ export class AnswerEngine {
           else { p = end; this.ns += fragmentRecords(zone.bytes, f, 0); }
         }
         this.shift2 = this.shift1 + (p - before);
+        this.shift3 = this.shift2;
         recordsDone = true;
         if (cut) break;
       }
@@ -517,12 +530,14 @@ export class AnswerEngine {
       p += end - start;
     }
     if (!cut) {
+      const before = p;
       for (let i = 0; i < this.fragmentCount && !cut; i++) {
         const f = u32[fragmentTable + this.fragments[i] - 1];
-        const end = writeFragmentSigs(zone.bytes, f, p, out, this.fragmentOwners[i]);
+        const end = writeFragmentSigs(zone.bytes, f, p, out, this.fragmentOwners[i], this.query.qname, this.ownerLabels);
         if (end > limit) cut = true;
         else { p = end; this.ns += fragmentRecords(zone.bytes, f, 1); }
       }
+      this.shift3 += p - before;
     }
     if (cut) {
       this.tc = true;
@@ -586,8 +601,9 @@ export class AnswerEngine {
       let target = ((out[p] & 0x3f) << 8) | out[p + 1];
       if (target === 12) target = qBase;
       else if (target < bodyBase) target = this.remap ? this.remapped(target, bodyBase - 16) : target + qBase - 12 + qDelta;
-      else target += target < m1 ? s0 : target < m2 ? s1 : s2;
-      out[p] = 0xc0 | (target >>> 8);
+      else target += target < m1 ? s0 : target < m2 ? s1 : target < this.mark3 ? s2 : this.shift3;
+      if (target > MAX_POINTER_OFFSET) this.overflow.note(p, target);
+      out[p] = 0xc0 | ((target >>> 8) & 0x3f);
       out[p + 1] = target & 0xff;
     }
   }
@@ -732,9 +748,26 @@ export class AnswerEngine {
     return this.finish(q, out, 12);
   }
 
+  /** Write out in full the names whose pointers moved past 0x3FFF (see pointer-overflow.ts). */
+  private expandOverflow(out: Uint8Array, pos: number): number {
+    const overflow = this.overflow;
+    if (overflow.full) {
+      overflow.reset();
+      return this.truncated();
+    }
+    const end = overflow.expand(out, this.query.questionEnd, pos, this.an, this.ns, this.ar, this.limit);
+    this.an = overflow.an;
+    this.ns = overflow.ns;
+    this.ar = overflow.ar;
+    if (overflow.cut) this.tc = true;
+    overflow.reset();
+    return end;
+  }
+
   /** Header, then the OPT record when the query had one. Returns the message length. */
   private finish(q: Uint8Array, out: Uint8Array, pos: number): number {
     const query = this.query;
+    if (this.overflow.count !== 0 || this.overflow.full) pos = this.expandOverflow(out, pos);
     const rcode = this.rcode;
     out[0] = q[0];
     out[1] = q[1];
