@@ -17,7 +17,7 @@ export function apiSource(c: SourceContext, all: () => readonly ZoneSource[]): Z
     onPublished: c.onPublished,
     otherSources: (): ZoneSource[] => all().filter((s) => s !== zones),
   });
-  c.httpRoutes.push(...apiRoutes({ zones, auth, registry: c.metrics.registry, log: c.log }));
+  c.httpRoutes.push(...apiRoutes({ zones, auth, registry: c.metrics.registry, log: c.log, listen: c.options.http }));
   if (!auth.required) {
     c.log.info({ event: 'api_open', http: `${c.options.http.host}:${c.options.http.port}` }, 'control API without a token: open to local users (--http is a loopback address)');
   }
