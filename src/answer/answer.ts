@@ -214,6 +214,10 @@ export class AnswerEngine {
     if (status === PARSE_BADVERS) return this.errorResponse(q, out, RCODE_BADVERS);
     // One branch for ordinary queries: opcode QUERY, no TSIG, not a transfer type.
     if ((query.opcode !== 0 || query.tsig || query.qtype >= QTYPE_IXFR) && this.handsOff(tcp)) {
+      // Nothing for a zone we do not serve reaches the primary (issue #17: a flood of random
+      // names must create no state there): answered here, as Knot answers it.
+      const refusal = this.handoffRefusal();
+      if (refusal !== 0) return this.errorResponse(q, out, refusal);
       this.lastRcode = -1;
       return ANSWER_HANDOFF;
     }
@@ -259,6 +263,20 @@ export class AnswerEngine {
     if (query.tsig) return true;
     // AXFR over UDP stays NOTIMP (RFC 5936 §4.2); IXFR over UDP may be answered (RFC 1995 §2).
     return query.qtype === QTYPE_IXFR || (query.qtype === QTYPE_AXFR && tcp);
+  }
+
+  /**
+   * The rcode a query handed off must get here because it names no zone we serve, or 0 to hand
+   * it off: transfers and NOTIFY need a zone apex (NOTAUTH otherwise), a signed query a name
+   * inside a zone (REFUSED otherwise).
+   */
+  private handoffRefusal(): number {
+    const query = this.query;
+    const name = query.qname;
+    const apexOnly = query.opcode === OPCODE_NOTIFY || query.qtype === QTYPE_IXFR || query.qtype === QTYPE_AXFR;
+    if (apexOnly) return this.zoneAt(name, 0) !== 0 ? 0 : RCODE_NOTAUTH;
+    for (let k = 0; k <= name.labelCount; k++) if (this.zoneAt(name, k) !== 0) return 0;
+    return RCODE_REFUSED;
   }
 
   /** Index + 1 of the zone whose apex is the suffix of `name` at label k, or 0. */
