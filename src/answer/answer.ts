@@ -20,6 +20,7 @@ import { DenialSearch } from './denial-search.ts';
 import {
   compressOwner, fragmentRecords, fragmentSize, writeFragmentRecords, writeFragmentSigs,
 } from './fragments.ts';
+import { MAX_POINTER_OFFSET, PointerOverflow } from './pointer-overflow.ts';
 
 export type { ChaosOptions } from './chaos.ts';
 
@@ -129,6 +130,9 @@ export class AnswerEngine {
   private shift1 = 0;
   private mark2 = 0;
   private shift2 = 0;
+  // The additional section moves by the fragments' RRSIGs too (written after authority RRSIGs).
+  private mark3 = NO_SHIFT;
+  private shift3 = 0;
   /** Where each proof fragment's owner went, for its RRSIGs' owner pointers. */
   private readonly fragmentOwners = new Int32Array(6);
   private readonly ownerLabels = new Int32Array(128);
@@ -136,6 +140,10 @@ export class AnswerEngine {
   private readonly synthesized = new Uint8Array(256);
   private readonly labelAt = new Int32Array(128);
   private remap = false;
+  /** Template pointers relocated past 0x3FFF in the response being written (rare: > 16 KiB). */
+  private readonly overflow = new PointerOverflow();
+  /** The response limit of the query being answered, for the overflow rewrite. */
+  private limit = 65535;
   /** The rcode of the last response, -1 when it was dropped. */
   lastRcode = 0;
   // What response rate limiting keys the last answer by (src/transport/rrl.ts), set without
@@ -222,6 +230,7 @@ export class AnswerEngine {
     this.lastNameHash = 0;
     this.lastWildcard = false;
     this.lastZoneSlot = -1;
+    this.overflow.reset();
     const status = query.parse(q, len);
     if (status === PARSE_DROP) {
       this.lastRcode = -1;
@@ -235,6 +244,10 @@ export class AnswerEngine {
     if (query.ecsAt >= 0 && this.options.ecs === true && !this.subnet.parse(q, query.ecsAt)) return this.errorResponse(q, out, RCODE_FORMERR);
     // One branch for ordinary queries: opcode QUERY, no TSIG, not a transfer type.
     if ((query.opcode !== 0 || query.tsig || query.qtype >= QTYPE_IXFR) && this.handsOff(tcp)) {
+      // Nothing for a zone we do not serve reaches the primary (issue #17: a flood of random
+      // names must create no state there): answered here, as Knot answers it.
+      const refusal = this.handoffRefusal();
+      if (refusal !== 0) return this.errorResponse(q, out, refusal);
       this.lastRcode = -1;
       return ANSWER_HANDOFF;
     }
@@ -290,6 +303,20 @@ export class AnswerEngine {
     return query.qtype === QTYPE_IXFR || (query.qtype === QTYPE_AXFR && tcp);
   }
 
+  /**
+   * The rcode a query handed off must get here because it names no zone we serve, or 0 to hand
+   * it off: transfers and NOTIFY need a zone apex (NOTAUTH otherwise), a signed query a name
+   * inside a zone (REFUSED otherwise).
+   */
+  private handoffRefusal(): number {
+    const query = this.query;
+    const name = query.qname;
+    const apexOnly = query.opcode === OPCODE_NOTIFY || query.qtype === QTYPE_IXFR || query.qtype === QTYPE_AXFR;
+    if (apexOnly) return this.zoneAt(name, 0) !== 0 ? 0 : RCODE_NOTAUTH;
+    for (let k = 0; k <= name.labelCount; k++) if (this.zoneAt(name, k) !== 0) return 0;
+    return RCODE_REFUSED;
+  }
+
   /** Index + 1 of the zone whose apex is the suffix of `name` at label k, or 0. */
   private zoneAt(name: NameScratch, k: number): number {
     const start = name.labelStarts[k];
@@ -337,6 +364,7 @@ export class AnswerEngine {
     this.copyQuestion(q, out);
     this.resetCounts();
     const limit = this.responseLimit(tcp);
+    this.limit = limit;
     if (group === LOOKUP_DNAME) return this.answerDname(q, out, zone, limit);
     const template = this.pick(zone, group);
     const end = this.place(zone, template, query.questionEnd, limit, out, name, 12, query.ednsDo);
@@ -503,6 +531,8 @@ export class AnswerEngine {
     this.shift1 = this.shift0 + inserted;
     this.mark2 = bodyBase + authSigs;
     this.shift2 = this.shift1; // plus the fragments' records, once written
+    this.mark3 = bodyBase + split;
+    this.shift3 = this.shift2; // plus the fragments' records and RRSIGs, once written
 
     const whole = pos + bodyLen + inserted + fragmentBound <= limit;
     const units = u16[t + T_UNITS];
@@ -540,6 +570,7 @@ export class AnswerEngine {
           else { p = end; this.ns += fragmentRecords(zone.bytes, f, 0); }
         }
         this.shift2 = this.shift1 + (p - before);
+        this.shift3 = this.shift2;
         recordsDone = true;
         if (cut) break;
       }
@@ -557,12 +588,14 @@ export class AnswerEngine {
       p += end - start;
     }
     if (!cut) {
+      const before = p;
       for (let i = 0; i < this.fragmentCount && !cut; i++) {
         const f = u32[fragmentTable + this.fragments[i] - 1];
-        const end = writeFragmentSigs(zone.bytes, f, p, out, this.fragmentOwners[i]);
+        const end = writeFragmentSigs(zone.bytes, f, p, out, this.fragmentOwners[i], this.query.qname, this.ownerLabels);
         if (end > limit) cut = true;
         else { p = end; this.ns += fragmentRecords(zone.bytes, f, 1); }
       }
+      this.shift3 += p - before;
     }
     if (cut) {
       this.tc = true;
@@ -626,8 +659,9 @@ export class AnswerEngine {
       let target = ((out[p] & 0x3f) << 8) | out[p + 1];
       if (target === 12) target = qBase;
       else if (target < bodyBase) target = this.remap ? this.remapped(target, bodyBase - 16) : target + qBase - 12 + qDelta;
-      else target += target < m1 ? s0 : target < m2 ? s1 : s2;
-      out[p] = 0xc0 | (target >>> 8);
+      else target += target < m1 ? s0 : target < m2 ? s1 : target < this.mark3 ? s2 : this.shift3;
+      if (target > MAX_POINTER_OFFSET) this.overflow.note(p, target);
+      out[p] = 0xc0 | ((target >>> 8) & 0x3f);
       out[p + 1] = target & 0xff;
     }
   }
@@ -772,9 +806,26 @@ export class AnswerEngine {
     return this.finish(q, out, 12);
   }
 
+  /** Write out in full the names whose pointers moved past 0x3FFF (see pointer-overflow.ts). */
+  private expandOverflow(out: Uint8Array, pos: number): number {
+    const overflow = this.overflow;
+    if (overflow.full) {
+      overflow.reset();
+      return this.truncated();
+    }
+    const end = overflow.expand(out, this.query.questionEnd, pos, this.an, this.ns, this.ar, this.limit);
+    this.an = overflow.an;
+    this.ns = overflow.ns;
+    this.ar = overflow.ar;
+    if (overflow.cut) this.tc = true;
+    overflow.reset();
+    return end;
+  }
+
   /** Header, then the OPT record when the query had one. Returns the message length. */
   private finish(q: Uint8Array, out: Uint8Array, pos: number): number {
     const query = this.query;
+    if (this.overflow.count !== 0 || this.overflow.full) pos = this.expandOverflow(out, pos);
     const rcode = this.rcode;
     out[0] = q[0];
     out[1] = q[1];

@@ -1,10 +1,18 @@
 // Denial proof fragments at query time: their format (compile/template-writer.ts
 // writeFragment), their size, and writing them with the owner compressed against the query
 // name the way Knot compresses an owner (write_owner → knot_compr_put_dname).
+//
+// A compression pointer holds 14 bits: nothing may point at an offset past 0x3FFF. When a
+// fragment's owner lands beyond it (a large answer before the proof), later records and the
+// RRSIGs cannot point at it: their owner is compressed against the query name again, as Knot
+// does when its owner hint is out of pointer range (compr_set_ptr keeps no hint there).
 
 import type { NameScratch } from './query.ts';
 
-/** Bytes a fragment takes at most (its owner written whole). */
+/** Largest offset a compression pointer can hold. */
+export const MAX_POINTER = 0x3fff;
+
+/** Bytes a fragment takes at most (its owner written whole for every record). */
 export function fragmentSize(bytes: Uint8Array, f: number): number {
   let p = f;
   const ownerLen = (bytes[p] << 8) | bytes[p + 1];
@@ -15,7 +23,7 @@ export function fragmentSize(bytes: Uint8Array, f: number): number {
     p += 2;
     for (let r = 0; r < records; r++) {
       const len = (bytes[p] << 8) | bytes[p + 1];
-      size += (part === 0 && r === 0 ? 0 : 2) + len;
+      size += (part === 0 && r === 0 ? 0 : ownerLen < 2 ? 2 : ownerLen) + len;
       p += 2 + len;
     }
   }
@@ -36,7 +44,7 @@ export function writeFragmentRecords(
   q += 2;
   const ownerAt = p;
   for (let r = 0; r < records; r++) {
-    if (r === 0) p = compressOwner(bytes, owner, out, p, qname, labels);
+    if (r === 0 || ownerAt > MAX_POINTER) p = compressOwner(bytes, owner, out, p, qname, labels);
     else { out[p++] = 0xc0 | (ownerAt >>> 8); out[p++] = ownerAt & 0xff; }
     const len = (bytes[q] << 8) | bytes[q + 1];
     for (let i = 0; i < len; i++) out[p + i] = bytes[q + 2 + i];
@@ -56,8 +64,13 @@ export function fragmentRecords(bytes: Uint8Array, f: number, part: number): num
   return (bytes[q] << 8) | bytes[q + 1];
 }
 
-/** A fragment's RRSIGs, their owner a pointer to the records' owner. */
-export function writeFragmentSigs(bytes: Uint8Array, f: number, p: number, out: Uint8Array, ownerAt: number): number {
+/**
+ * A fragment's RRSIGs, their owner a pointer to the records' owner (at `ownerAt`), or the owner
+ * compressed against the query name when `ownerAt` is out of pointer range.
+ */
+export function writeFragmentSigs(
+  bytes: Uint8Array, f: number, p: number, out: Uint8Array, ownerAt: number, qname: NameScratch, labels: Int32Array,
+): number {
   let q = f + 2 + ((bytes[f] << 8) | bytes[f + 1]);
   const records = (bytes[q] << 8) | bytes[q + 1];
   q += 2;
@@ -65,8 +78,12 @@ export function writeFragmentSigs(bytes: Uint8Array, f: number, p: number, out: 
   const sigs = (bytes[q] << 8) | bytes[q + 1];
   q += 2;
   for (let r = 0; r < sigs; r++) {
-    out[p++] = 0xc0 | (ownerAt >>> 8);
-    out[p++] = ownerAt & 0xff;
+    if (ownerAt > MAX_POINTER) {
+      p = compressOwner(bytes, f + 2, out, p, qname, labels);
+    } else {
+      out[p++] = 0xc0 | (ownerAt >>> 8);
+      out[p++] = ownerAt & 0xff;
+    }
     const len = (bytes[q] << 8) | bytes[q + 1];
     for (let i = 0; i < len; i++) out[p + i] = bytes[q + 2 + i];
     p += len;

@@ -4,6 +4,7 @@
 // use, then signed). Each request becomes a stream of message batches the worker pulls as its
 // client reads them, so a large AXFR never sits in memory whole.
 
+import { IntervalLog } from './interval-log.ts';
 import { AnswerEngine, type AnswerOptions } from '../answer/answer.ts';
 import { H_FLAGS, IMAGE_EXPIRED } from '../image/layout.ts';
 import type { Logger } from '../primary/log.ts';
@@ -62,6 +63,9 @@ export class TransferService {
   private readonly engine: AnswerEngine;
   private engineGeneration = -1;
   private readonly out = new Uint8Array(65537);
+  // Remote senders repeat these at will: one line per interval each (interval-log.ts).
+  private refusedLog: IntervalLog | undefined;
+  private tsigLog: IntervalLog | undefined;
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(o: TransferServiceOptions) {
@@ -168,7 +172,7 @@ export class TransferService {
       if (!v.ok) {
         const reason = v.error === TSIG_BADKEY ? 'badkey' : v.error === TSIG_BADSIG ? 'badsig' : v.error === TSIG_BADTIME ? 'badtime' : 'badtrunc';
         this.o.metrics.tsigFailures.inc({ reason });
-        this.o.log.warn({ event: 'tsig_failure', client, reason, code: 'PGN_WARN_TSIG' }, `TSIG from ${client}: ${v.reason}`);
+        (this.tsigLog ??= new IntervalLog(this.o.log, 'warn')).note({ event: 'tsig_failure', client, reason, code: 'PGN_WARN_TSIG' }, `TSIG from ${client}: ${v.reason}`);
         return once(this.tsigError(query, tsig, v.error, v.key));
       }
       key = v.key;
@@ -216,8 +220,10 @@ export class TransferService {
     const ixfr = question.type === TYPE_IXFR;
     const origin = nameToText(question.name).toLowerCase();
     const kind = ixfr ? 'ixfr' : 'axfr';
-    const count = (result: string, k = kind): void => void this.o.metrics.transfers.inc({ zone: origin, kind: k, result });
     const zone = this.o.publisher.get(origin);
+    // Labels take only zones we serve: a name from the network is never a label value.
+    const label = zone === undefined ? 'other' : origin;
+    const count = (result: string, k = kind): void => void this.o.metrics.transfers.inc({ zone: label, kind: k, result });
     if (zone === undefined) {
       count('notauth');
       return once(signResponse(signer, errorResponse(q, RCODE_NOTAUTH, parsed, false, this.o.engine.maxUdpPayload)));
@@ -225,7 +231,7 @@ export class TransferService {
     // No transfer form: built without --allow-transfer, keys or --notify, so nobody may have it.
     if ((key === null && !allowed(this.o.allowTransfer, client)) || zone.transfer === undefined) {
       count('refused');
-      this.o.log.info({ event: 'transfer_refused', zone: origin, kind, client }, `${kind} of ${origin} refused to ${client} (not in --allow-transfer, no TSIG key)`);
+      (this.refusedLog ??= new IntervalLog(this.o.log, 'info')).note({ event: 'transfer_refused', zone: origin, kind, client }, `${kind} of ${origin} refused to ${client} (not in --allow-transfer, no TSIG key)`);
       return once(errorResponse(q, RCODE_REFUSED, parsed, false, this.o.engine.maxUdpPayload));
     }
     if ((new Uint32Array(zone.image, 0, 16)[H_FLAGS] & IMAGE_EXPIRED) !== 0) {

@@ -8,6 +8,8 @@ import type { Logger } from '../../primary/log.ts';
 import { ApiError, badRequest } from './api-error.ts';
 import type { ApiZones, NamedRRsetInput, RRsetInput, ZoneInput } from './api-zones.ts';
 import type { BearerAuth } from './auth.ts';
+import type { ListenAddress } from '../../config/serve-options.ts';
+import { browserRefusal } from './browser-guard.ts';
 
 /** Largest request body accepted (a zone created with its records fits easily). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -19,6 +21,8 @@ export interface ApiRoutesOptions {
   log: Logger;
   /** More JSON routes behind the same token and error handling (the web console's reads). */
   more?: readonly JsonRoute[];
+  /** The --http address: requests naming another Host, from another Origin or not JSON are refused (browser-guard.ts). */
+  listen: ListenAddress;
 }
 
 /** A JSON route: path parameters, the body (read on demand) and the query string in; status and JSON out. */
@@ -71,6 +75,12 @@ async function serve(
   handler: Handler,
   o: ApiRoutesOptions,
 ): Promise<void> {
+  const refusal = browserRefusal(req, o.listen, req.socket.localPort ?? o.listen.port);
+  if (refusal !== null) {
+    answer(res, refusal.status, { error: refusal.reason });
+    req.resume();
+    return;
+  }
   const auth = o.auth.check(req.headers.authorization);
   if (auth !== 'ok') {
     // RFC 6750 §3: a request without credentials gets the bare challenge.

@@ -20,7 +20,7 @@ export function apiSource(c: SourceContext, all: () => readonly ZoneSource[]): Z
     onPublished: c.onPublished,
     otherSources: (): ZoneSource[] => all().filter((s) => s !== zones),
   });
-  // The web console: its page, and its reads behind the same token as the API.
+  // The web console: its page, and its reads behind the same token and browser checks as the API.
   const view = new ZoneView({ maxUdpPayload: c.options.maxUdpPayload, chaos: c.options.chaos }, () => c.publisher.current());
   const more = consoleReads({
     view,
@@ -28,7 +28,7 @@ export function apiSource(c: SourceContext, all: () => readonly ZoneSource[]): Z
     editable: (origin) => zones.manages(origin),
     services: () => all().flatMap((s) => (s instanceof ServicesSource ? [s.status()].filter((x) => x !== null) : [])),
   });
-  c.httpRoutes.push(...apiRoutes({ zones, auth, registry: c.metrics.registry, log: c.log, more }), ...consoleStatic());
+  c.httpRoutes.push(...apiRoutes({ zones, auth, registry: c.metrics.registry, log: c.log, listen: c.options.http, more }), ...consoleStatic());
   if (!auth.required) {
     c.log.info({ event: 'api_open', http: `${c.options.http.host}:${c.options.http.port}` }, 'control API without a token: open to local users (--http is a loopback address)');
   }

@@ -4,6 +4,7 @@
 // triggering a refresh now — and stops being served (SERVFAIL, /healthz 503) once the SOA expire
 // time passes without a successful refresh. Timers compare serials with RFC 1982 arithmetic.
 
+import { IntervalLog } from '../../transfer/interval-log.ts';
 import { statSync } from 'node:fs';
 import { formatAddress, type ListenAddress, type SecondarySpec } from '../../config/serve-options.ts';
 import { PeregrineError } from '../../errors.ts';
@@ -51,6 +52,8 @@ interface ZoneState {
 }
 
 export class SecondaryZones implements ZoneSource {
+  /** Refused NOTIFYs: one log line per interval (a remote sender repeats them at will). */
+  private notifyRefusedLog: IntervalLog | undefined;
   readonly kind = 'secondary';
   private readonly c: SourceContext;
   private readonly zones = new Map<string, ZoneState>();
@@ -103,15 +106,17 @@ export class SecondaryZones implements ZoneSource {
   private notified(origin: string, client: string, key: TsigKey | null): number {
     const z = this.zones.get(origin);
     const m = this.c.transfers?.metrics;
+    // Labels take only configured values (our secondary zones, their primaries): a name or an
+    // address from the network is never a label value (issue #17).
     if (z === undefined) {
-      m?.notify.inc({ zone: origin, direction: 'in', peer: client, result: 'notauth' });
+      m?.notify.inc({ zone: 'other', direction: 'in', peer: 'other', result: 'notauth' });
       return RCODE_NOTAUTH;
     }
     const fromPrimary = z.spec.primaries.some((p) => sameHost(p.host, client));
     if (!fromPrimary || (z.key !== null && key !== z.key)) {
-      m?.notify.inc({ zone: origin, direction: 'in', peer: client, result: 'refused' });
+      m?.notify.inc({ zone: origin, direction: 'in', peer: fromPrimary ? client : 'other', result: 'refused' });
       if (fromPrimary) m?.tsigFailures.inc({ reason: 'unsigned' });
-      this.c.log.warn(
+      (this.notifyRefusedLog ??= new IntervalLog(this.c.log, 'warn')).note(
         { event: 'notify_refused', zone: origin, client, code: 'PGN_WARN_NOTIFY_REFUSED' },
         `NOTIFY for ${origin} from ${client} refused: ${fromPrimary ? 'not signed with the zone\'s key' : 'not one of its primaries'}`,
       );

@@ -64,7 +64,7 @@ export async function setupApi(o: { stateDir?: string | null; token?: string | n
   });
   await files.start();
   await zones.start();
-  const routes = apiRoutes({ zones, auth: new BearerAuth(o.token ?? null), registry: metrics.registry, log });
+  const routes = apiRoutes({ zones, auth: new BearerAuth(o.token ?? null), registry: metrics.registry, log, listen: { host: '127.0.0.1', port: 0, family: 4 } });
   const endpoint = await startHttp({ host: '127.0.0.1', port: 0, family: 4 }, {
     health: () => ({ ok: true, reason: 'ok' }),
     zones: registry,
@@ -87,7 +87,10 @@ export async function setupApi(o: { stateDir?: string | null; token?: string | n
     endpoint,
     async call(method, urlPath, body, headers = {}) {
       const init: RequestInit = { method, headers };
-      if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      if (body !== undefined) {
+        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+        init.headers = { 'content-type': 'application/json', ...headers };
+      }
       const res = await fetch(base + urlPath, init);
       const text = await res.text();
       let json: unknown = text;

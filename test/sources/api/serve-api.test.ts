@@ -30,7 +30,7 @@ async function start(stateDir: string, tokenFile: string) {
   const call = async (method: string, url: string, body?: unknown, token = TOKEN) => {
     const res = await fetch(`http://127.0.0.1:${httpPort}${url}`, {
       method,
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
