@@ -739,8 +739,9 @@ export class AnswerEngine {
     out[0] = q[0];
     out[1] = q[1];
     // QR, the query's opcode and RD; AA and TC as decided. RA is never set (no recursion);
-    // Z, AD and CD are cleared, as Knot does.
-    out[2] = 0x80 | (q[2] & 0x79) | (this.aa ? 0x04 : 0) | (this.tc ? 0x02 : 0);
+    // Z, AD and CD are cleared, as Knot does. RD is defined for QUERY only: an answer to any
+    // other opcode (NOTIMP, NOTAUTH, FORMERR…) carries none of RD, AD, CD.
+    out[2] = 0x80 | (q[2] & (query.opcode === 0 ? 0x79 : 0x78)) | (this.aa ? 0x04 : 0) | (this.tc ? 0x02 : 0);
     out[3] = rcode & 0x0f;
     out[4] = 0;
     out[5] = query.hasQuestion ? 1 : 0;
