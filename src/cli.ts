@@ -26,6 +26,7 @@ import {
   type ServeSettings,
 } from './config/serve-options.ts';
 import { parseCidr } from './config/cidr.ts';
+import { parseNsid } from './answer/edns-options.ts';
 import { formatDuration, parseDuration } from './config/duration.ts';
 import { ConfigError, ConfigFileError, PeregrineError, ZoneDataError } from './errors.ts';
 import path from 'node:path';
@@ -68,7 +69,7 @@ const USAGE = `usage:
                   [--api-token-file FILE]
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
-                  [--io dgram|mmsg]
+                  [--io dgram|mmsg] [--nsid STR] [--cookie-secret-file FILE]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
   peregrine --version
@@ -102,6 +103,9 @@ Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (de
   every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
+--nsid STR answers NSID (RFC 5001) with STR (0x… for hex bytes); default: not sent.
+DNS cookies (RFC 7873/9018) are always answered; --cookie-secret-file FILE shares the secret between
+  servers (first line 32 hex digits, optional second line the previous secret); default: random per start.
 `;
 
 const SERVE_ARGS = {
@@ -131,6 +135,8 @@ const SERVE_ARGS = {
   user: { type: 'string' },
   group: { type: 'string' },
   'api-token-file': { type: 'string' },
+  nsid: { type: 'string' },
+  'cookie-secret-file': { type: 'string' },
   'allow-transfer': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
@@ -331,5 +337,7 @@ export function flagSettings(values: ServeValues): ServeSettings {
     notify: values.notify?.map((t) => ({ address: parseHostPort(t, '--notify'), key: null })),
     secondaries: values.secondary?.map((t) => parseSecondary(t)),
     io: given(values.io, (t) => parseIoMode(t, '--io')),
+    nsid: given(values.nsid, (t) => parseNsid(t)),
+    cookieSecretFile: values['cookie-secret-file'],
   };
 }

@@ -15,6 +15,8 @@ import { ChaosAnswers, type ChaosOptions } from './chaos.ts';
 import { ClientAddress } from './client-address.ts';
 import { clientLocation } from '../image/location.ts';
 import { DenialSearch } from './denial-search.ts';
+import { EdnsOptions, OPTIONS_BADCOOKIE, OPTIONS_FORMERR } from './edns-options.ts';
+import type { CookieSecrets } from './cookies.ts';
 import {
   compressOwner, fragmentRecords, fragmentSize, writeFragmentRecords, writeFragmentSigs,
 } from './fragments.ts';
@@ -31,6 +33,10 @@ export interface AnswerOptions {
    * workers do not have. Without it they are answered as Knot answers them unconfigured.
    */
   handoff?: boolean;
+  /** RFC 5001: this server's NSID (raw bytes), sent to queries that ask with an empty NSID option; absent: off. */
+  nsid?: Uint8Array | null;
+  /** RFC 7873/9018 DNS cookies: the server secrets; absent: COOKIE options are ignored. */
+  cookies?: CookieSecrets | null;
 }
 
 /** answer()'s result for a query the primary answers (see AnswerOptions.handoff). */
@@ -45,6 +51,7 @@ export const RCODE_REFUSED = 5;
 export const RCODE_YXDOMAIN = 6;
 export const RCODE_NOTAUTH = 9;
 export const RCODE_BADVERS = 16;
+export const RCODE_BADCOOKIE = 23;
 
 const CLASS_IN = 1;
 const CLASS_CH = 3;
@@ -78,6 +85,8 @@ export class AnswerEngine {
   private readonly target = new NameScratch();
   private readonly chaos: ChaosAnswers;
   private readonly denial = new DenialSearch();
+  /** NSID and COOKIE of the query being answered, and the options they add to the response. */
+  readonly ednsOptions: EdnsOptions;
   private zones: ZoneImage[] = [];
   /** Open-addressed table of apex hashes → zone index + 1. */
   private zoneTable = new Int32Array(1);
@@ -139,6 +148,7 @@ export class AnswerEngine {
   constructor(options: AnswerOptions) {
     this.options = options;
     this.chaos = new ChaosAnswers(options.chaos);
+    this.ednsOptions = new EdnsOptions(options.nsid ?? null, options.cookies ?? null);
   }
 
   /** Switch to a new set of zone images. Called between packets, never during one. */
@@ -181,6 +191,11 @@ export class AnswerEngine {
     return this.query.dropReason;
   }
 
+  /** The last query carried a valid server cookie (RFC 7873): response rate limiting lets it through. */
+  get lastCookieValid(): boolean {
+    return this.ednsOptions.cookieValid;
+  }
+
   /** QTYPE of the last query answered (0 when it had no readable question), for counters. */
   get lastQtype(): number {
     return this.query.hasQuestion ? this.query.qtype : 0;
@@ -201,8 +216,14 @@ export class AnswerEngine {
       this.lastRcode = -1;
       return 0;
     }
+    this.ednsOptions.clear();
     if (status === PARSE_FORMERR) return this.errorResponse(q, out, RCODE_FORMERR);
     if (status === PARSE_BADVERS) return this.errorResponse(q, out, RCODE_BADVERS);
+    if (query.ednsOptionsEnd > query.ednsOptionsStart && query.edns) {
+      const options = this.ednsOptions.read(q, query.ednsOptionsStart, query.ednsOptionsEnd, this.client, tcp);
+      if (options === OPTIONS_FORMERR) return this.errorResponse(q, out, RCODE_FORMERR);
+      if (options === OPTIONS_BADCOOKIE) return this.errorResponse(q, out, RCODE_BADCOOKIE);
+    }
     // One branch for ordinary queries: opcode QUERY, no TSIG, not a transfer type.
     if ((query.opcode !== 0 || query.tsig || query.qtype >= QTYPE_IXFR) && this.handsOff(tcp)) {
       this.lastRcode = -1;
@@ -366,7 +387,7 @@ export class AnswerEngine {
 
   private responseLimit(tcp: boolean): number {
     const query = this.query;
-    const opt = query.edns ? OPT_LENGTH : 0;
+    const opt = query.edns ? OPT_LENGTH + this.ednsOptions.length : 0;
     if (tcp) return 65535 - opt;
     if (!query.edns) return 512;
     const size = Math.min(query.ednsPayload, this.options.maxUdpPayload);
@@ -757,13 +778,13 @@ export class AnswerEngine {
       out[p++] = rcode >>> 4; // extended RCODE, upper 8 bits
       out[p++] = 0; // version
       out[p++] = query.ednsDo ? 0x80 : 0; out[p++] = 0;
+      const rdlength = this.ednsOptions.length + (this.ede ? EDE_LENGTH : 0);
+      out[p++] = rdlength >>> 8; out[p++] = rdlength & 0xff;
+      p = this.ednsOptions.write(out, p);
       if (this.ede) {
-        out[p++] = 0; out[p++] = EDE_LENGTH;
         out[p++] = 0; out[p++] = 15; // OPTION-CODE EDE
         out[p++] = 0; out[p++] = 2;
         out[p++] = 0; out[p++] = EDE_NOT_AUTHORITATIVE;
-      } else {
-        out[p++] = 0; out[p++] = 0;
       }
       ar++;
     }

@@ -7,6 +7,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Docum
 import { ConfigError, ConfigFileError } from '../errors.ts';
 import { parseCidr } from './cidr.ts';
 import { parseDuration } from './duration.ts';
+import { parseNsid } from '../answer/edns-options.ts';
 import {
   normalizeOrigin, parseAllowTransfer, parseHostPort, parseIoMode, parseSecondary, parseTsigKeySpec,
   type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
@@ -56,6 +57,8 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   notify: (v, at) => ({ notify: at.list(v, 'notify', true).map((n, i) => notifyEntry(n, `notify[${i}]`, at)) }),
   secondary: (v, at) => ({ secondaries: at.list(v, 'secondary', true).map((z, i) => secondaryEntry(z, `secondary[${i}]`, at)) }),
   io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
+  nsid: (v, at) => ({ nsid: at.check(v, () => parseNsid(at.string(v, 'nsid'), 'nsid')) }),
+  'cookie-secret-file': (v, at) => ({ cookieSecretFile: at.path(v, 'cookie-secret-file') }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

@@ -1,6 +1,7 @@
 // `peregrine serve` settings: their types, defaults, validation of their text, and how the
 // config file and the command line combine (a flag given wins over the file's key).
 
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { ConfigError } from '../errors.ts';
@@ -8,6 +9,7 @@ import { parseCidr, type Cidr } from './cidr.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS } from '../zone/signatures.ts';
 import { TSIG_ALGORITHMS } from '../transfer/tsig.ts';
+import { parseCookieSecrets, randomCookieSecrets, type CookieSecrets } from '../answer/cookies.ts';
 
 export interface ListenAddress {
   /** An IP literal, without brackets for IPv6. */
@@ -108,6 +110,10 @@ export interface ServeOptions {
   secondaries: SecondarySpec[];
   /** UDP I/O; `auto` (nothing said): mmsg where the addon loads, else dgram (logged once). */
   io: IoMode | 'auto';
+  /** RFC 5001 NSID bytes (`--nsid`); null: not sent. */
+  nsid?: Uint8Array | null;
+  /** RFC 9018 cookie secrets: from `--cookie-secret-file`, else random for this run. */
+  cookieSecrets?: CookieSecrets;
 }
 
 /**
@@ -148,6 +154,8 @@ export interface ServeSettings {
   notify?: NotifyTarget[];
   secondaries?: SecondarySpec[];
   io?: IoMode;
+  nsid?: Uint8Array;
+  cookieSecretFile?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -304,6 +312,8 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     notify,
     secondaries,
     io: s.io ?? 'auto',
+    nsid: s.nsid ?? null,
+    cookieSecrets: readCookieSecrets(s.cookieSecretFile),
   };
 }
 
@@ -386,4 +396,16 @@ export function normalizeOrigin(text: string, what: string): string {
 
 export function formatAddress(a: { host: string; port: number }): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** `--cookie-secret-file`: the secrets it holds; without one, a random secret for this run. */
+function readCookieSecrets(file: string | undefined): CookieSecrets {
+  if (file === undefined) return randomCookieSecrets();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--cookie-secret-file: cannot read ${file}: ${(err as Error).message}`, { file });
+  }
+  return parseCookieSecrets(text, file);
 }

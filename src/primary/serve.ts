@@ -91,7 +91,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     count: options.workers,
     counters,
     listen: options.listen,
-    engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos, handoff: true },
+    engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos, handoff: true, nsid: options.nsid, cookies: options.cookieSecrets },
     tcp: options.tcp,
     log,
     currentZones: () => publisher.current(),

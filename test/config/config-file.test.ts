@@ -66,6 +66,8 @@ describe('config file', () => {
       ],
       secondaries: [{ origin: 'secondary.example.', primaries: [{ host: '127.0.0.1', port: 5397, family: 4 }], key: 'transfer-key' }],
       io: 'mmsg',
+      nsid: Uint8Array.from(Buffer.from('peregrine-example')),
+      cookieSecretFile: path.join(examples, 'cookie-secret.example'),
     });
     // The example documents every key there is: user and group commented out (they need root).
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);
