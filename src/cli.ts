@@ -27,6 +27,7 @@ import {
 } from './config/serve-options.ts';
 import { parseCidr } from './config/cidr.ts';
 import { parseNsid } from './answer/edns-options.ts';
+import { verifyZonemd } from './zone/zonemd.ts';
 import { formatDuration, parseDuration } from './config/duration.ts';
 import { ConfigError, ConfigFileError, PeregrineError, ZoneDataError } from './errors.ts';
 import path from 'node:path';
@@ -70,7 +71,8 @@ const USAGE = `usage:
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
                   [--io dgram|mmsg] [--nsid STR] [--cookie-secret-file FILE]
-  peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
+                  [--zonemd-verify]
+  peregrine check FILE [--origin NAME] [--expiry-warning DURATION] [--zonemd]
   peregrine check --tinydns FILE
   peregrine --version
 
@@ -103,6 +105,8 @@ Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (de
   every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
+--zonemd-verify refuses a zone version whose ZONEMD (RFC 8976, SIMPLE, SHA-384/512) does not match
+  (the last good version keeps serving); check --zonemd verifies it too.
 --nsid STR answers NSID (RFC 5001) with STR (0x… for hex bytes); default: not sent.
 DNS cookies (RFC 7873/9018) are always answered; --cookie-secret-file FILE shares the secret between
   servers (first line 32 hex digits, optional second line the previous secret); default: random per start.
@@ -137,6 +141,7 @@ const SERVE_ARGS = {
   'api-token-file': { type: 'string' },
   nsid: { type: 'string' },
   'cookie-secret-file': { type: 'string' },
+  'zonemd-verify': { type: 'boolean' },
   'allow-transfer': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
@@ -150,6 +155,7 @@ const CHECK_ARGS = {
   origin: { type: 'string' },
   tinydns: { type: 'boolean' },
   'expiry-warning': { type: 'string' },
+  zonemd: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -220,7 +226,17 @@ function runCheck(argv: string[], io: Output): number {
   const now = new Date();
   const signatures = signatureStatus(result.zone, now, window);
   io.out(signatureWarnings(file, signatures, now));
-  io.out(`${file}: OK, ${result.origin}, ${result.zone.records.length} records${signedSummary(signatures)}\n`);
+  // --zonemd: the zone's ZONEMD (RFC 8976) must match its contents; a zone without one passes, said so.
+  let zonemd = '';
+  if (values.zonemd === true) {
+    const verified = verifyZonemd(result.zone);
+    if (verified.status === 'mismatch') {
+      io.out(`${file}: ZONEMD verification failed (PGN_ERR_ZONEMD): ${verified.reason}\n`);
+      return EXIT_FAILURE;
+    }
+    zonemd = verified.status === 'verified' ? `, ZONEMD verified (${verified.algorithm})` : ', no ZONEMD';
+  }
+  io.out(`${file}: OK, ${result.origin}, ${result.zone.records.length} records${signedSummary(signatures)}${zonemd}\n`);
   return EXIT_OK;
 }
 
@@ -339,5 +355,6 @@ export function flagSettings(values: ServeValues): ServeSettings {
     io: given(values.io, (t) => parseIoMode(t, '--io')),
     nsid: given(values.nsid, (t) => parseNsid(t)),
     cookieSecretFile: values['cookie-secret-file'],
+    zonemdVerify: values['zonemd-verify'] === true ? true : undefined,
   };
 }

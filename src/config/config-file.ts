@@ -59,6 +59,7 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
   nsid: (v, at) => ({ nsid: at.check(v, () => parseNsid(at.string(v, 'nsid'), 'nsid')) }),
   'cookie-secret-file': (v, at) => ({ cookieSecretFile: at.path(v, 'cookie-secret-file') }),
+  'zonemd-verify': (v, at) => ({ zonemdVerify: at.boolean(v, 'zonemd-verify') }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

@@ -114,6 +114,8 @@ export interface ServeOptions {
   nsid?: Uint8Array | null;
   /** RFC 9018 cookie secrets: from `--cookie-secret-file`, else random for this run. */
   cookieSecrets?: CookieSecrets;
+  /** RFC 8976: verify a zone's ZONEMD when it is loaded or transferred; a mismatch refuses that version. */
+  zonemdVerify?: boolean;
 }
 
 /**
@@ -156,6 +158,7 @@ export interface ServeSettings {
   io?: IoMode;
   nsid?: Uint8Array;
   cookieSecretFile?: string;
+  zonemdVerify?: boolean;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -314,6 +317,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     io: s.io ?? 'auto',
     nsid: s.nsid ?? null,
     cookieSecrets: readCookieSecrets(s.cookieSecretFile),
+    zonemdVerify: s.zonemdVerify ?? false,
   };
 }
 

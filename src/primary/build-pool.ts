@@ -61,6 +61,7 @@ export class BuildPool {
       now: options.now?.getTime(),
       expiryWarningSeconds: options.expiryWarningSeconds,
       transferForm: options.transferForm,
+      zonemdVerify: options.zonemdVerify,
     };
     return decodeResult((await this.pool.run(task)) as WireResult);
   };

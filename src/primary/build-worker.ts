@@ -17,6 +17,7 @@ export interface ZoneFileTask {
   now?: number;
   expiryWarningSeconds?: number;
   transferForm?: boolean;
+  zonemdVerify?: boolean;
 }
 
 export default function build(task: BuildTask): WireResult | TinydnsWireResult {
@@ -25,6 +26,7 @@ export default function build(task: BuildTask): WireResult | TinydnsWireResult {
     now: task.now === undefined ? undefined : new Date(task.now),
     expiryWarningSeconds: task.expiryWarningSeconds,
     transferForm: task.transferForm,
+    zonemdVerify: task.zonemdVerify,
   });
   return encodeResult(result);
 }

@@ -68,6 +68,7 @@ describe('config file', () => {
       io: 'mmsg',
       nsid: Uint8Array.from(Buffer.from('peregrine-example')),
       cookieSecretFile: path.join(examples, 'cookie-secret.example'),
+      zonemdVerify: false,
     });
     // The example documents every key there is: user and group commented out (they need root).
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);

@@ -33,6 +33,8 @@ export interface ZoneFilesOptions {
   expiryWarningSeconds: number;
   /** Build each zone's transfer form (LoadOptions.transferForm; default true). */
   transferForm?: boolean;
+  /** Verify ZONEMD at load (LoadOptions.zonemdVerify). */
+  zonemdVerify?: boolean;
   /** Watch the files and reload on change (default true). */
   watch?: boolean;
   /** Quiet time after a file event before reloading (see FileWatcher). */
@@ -336,6 +338,7 @@ export class ZoneFiles implements ZoneSource {
       const result = await this.builder(entry.spec.file, entry.spec.origin, {
         expiryWarningSeconds: this.options.expiryWarningSeconds,
         transferForm: this.options.transferForm,
+        zonemdVerify: this.options.zonemdVerify,
       });
       return { result, loadMs: performance.now() - started };
     } catch (err) {

@@ -17,6 +17,7 @@ import { compareSerial } from '../../transfer/serial.ts';
 import type { TsigKey } from '../../transfer/tsig.ts';
 import { TransferForm } from '../../transfer/zone-records.ts';
 import { checkZone } from '../../zone/check-zone.ts';
+import { zonemdError } from '../../zone/zonemd.ts';
 import type { ResourceRecord, Zone } from '../../zone/model.ts';
 import { lowerName, parseName } from '../../zone/name.ts';
 import { stateFile, touchStateFile, writeStateFile } from './state-file.ts';
@@ -222,6 +223,12 @@ export class SecondaryZones implements ZoneSource {
     if (problems.length > 0) {
       metrics?.transfers.inc({ zone: z.spec.origin, kind, result: 'rejected' });
       throw new TransferError(`transferred zone fails its checks: ${problems[0].message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+    }
+    // --zonemd-verify: a transferred version whose ZONEMD does not match is refused; the last good one keeps serving.
+    const mismatch = this.c.options.zonemdVerify === true ? zonemdError(zone, source) : null;
+    if (mismatch !== null) {
+      metrics?.transfers.inc({ zone: z.spec.origin, kind, result: 'rejected' });
+      throw new TransferError(`transferred zone refused (${mismatch.code}): ${mismatch.message}`);
     }
     const loaded = loadZoneModel(zone, source, { expiryWarningSeconds: this.c.options.expiryWarningSeconds });
     if (!loaded.ok) {
