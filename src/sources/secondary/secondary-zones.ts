@@ -18,6 +18,7 @@ import type { TsigKey } from '../../transfer/tsig.ts';
 import { TransferForm } from '../../transfer/zone-records.ts';
 import { checkZone } from '../../zone/check-zone.ts';
 import { zonemdError } from '../../zone/zonemd.ts';
+import { registerSecondaryGauges, type SecondaryExpiry } from './metrics.ts';
 import type { ResourceRecord, Zone } from '../../zone/model.ts';
 import { lowerName, parseName } from '../../zone/name.ts';
 import { stateFile, touchStateFile, writeStateFile } from './state-file.ts';
@@ -63,6 +64,18 @@ export class SecondaryZones implements ZoneSource {
       });
     }
     if (c.transfers !== undefined) c.transfers.service.onNotify = (origin, client, key) => this.notified(origin, client, key);
+    if (this.zones.size > 0 && c.metrics?.registry !== undefined) registerSecondaryGauges(c.metrics.registry, () => this.expiries());
+  }
+
+  /** Each zone served: when it expires and whether it has (for /metrics). */
+  private expiries(): SecondaryExpiry[] {
+    const out: SecondaryExpiry[] = [];
+    for (const z of this.zones.values()) {
+      if (z.serving === null || z.serving.transfer === undefined) continue;
+      const expire = soaTimers(new TransferForm(z.serving.transfer).soa.rdata).expire;
+      out.push({ zone: z.spec.origin, expiresAt: z.confirmedAt / 1000 + expire, expired: z.expired });
+    }
+    return out;
   }
 
   async start(): Promise<void> {
