@@ -71,7 +71,7 @@ const USAGE = `usage:
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
                   [--io dgram|mmsg] [--nsid STR] [--cookie-secret-file FILE]
-                  [--zonemd-verify]
+                  [--zonemd-verify] [--dnstap SOCKET] [--dnstap-sample N]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION] [--zonemd]
   peregrine check --tinydns FILE
   peregrine --version
@@ -107,6 +107,8 @@ Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (de
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
 --zonemd-verify refuses a zone version whose ZONEMD (RFC 8976, SIMPLE, SHA-384/512) does not match
   (the last good version keeps serving); check --zonemd verifies it too.
+--dnstap SOCKET sends AUTH_QUERY/AUTH_RESPONSE dnstap messages over Frame Streams to a collector's Unix
+  socket (--dnstap-sample N: 1 query in N); a slow or absent collector loses messages, never queries.
 --nsid STR answers NSID (RFC 5001) with STR (0x… for hex bytes); default: not sent.
 DNS cookies (RFC 7873/9018) are always answered; --cookie-secret-file FILE shares the secret between
   servers (first line 32 hex digits, optional second line the previous secret); default: random per start.
@@ -142,6 +144,8 @@ const SERVE_ARGS = {
   nsid: { type: 'string' },
   'cookie-secret-file': { type: 'string' },
   'zonemd-verify': { type: 'boolean' },
+  dnstap: { type: 'string' },
+  'dnstap-sample': { type: 'string' },
   'allow-transfer': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
@@ -356,5 +360,7 @@ export function flagSettings(values: ServeValues): ServeSettings {
     nsid: given(values.nsid, (t) => parseNsid(t)),
     cookieSecretFile: values['cookie-secret-file'],
     zonemdVerify: values['zonemd-verify'] === true ? true : undefined,
+    dnstap: values.dnstap,
+    dnstapSample: given(values['dnstap-sample'], (t) => parseInteger(t, '--dnstap-sample', 1, 1_000_000)),
   };
 }

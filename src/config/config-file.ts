@@ -60,6 +60,8 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   nsid: (v, at) => ({ nsid: at.check(v, () => parseNsid(at.string(v, 'nsid'), 'nsid')) }),
   'cookie-secret-file': (v, at) => ({ cookieSecretFile: at.path(v, 'cookie-secret-file') }),
   'zonemd-verify': (v, at) => ({ zonemdVerify: at.boolean(v, 'zonemd-verify') }),
+  dnstap: (v, at) => ({ dnstap: at.path(v, 'dnstap') }),
+  'dnstap-sample': (v, at) => ({ dnstapSample: at.integer(v, 'dnstap-sample', 1, 1_000_000) }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */

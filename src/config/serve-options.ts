@@ -10,6 +10,7 @@ import { VERSION } from '../version.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS } from '../zone/signatures.ts';
 import { TSIG_ALGORITHMS } from '../transfer/tsig.ts';
 import { parseCookieSecrets, randomCookieSecrets, type CookieSecrets } from '../answer/cookies.ts';
+import type { DnstapSettings } from '../dnstap/tap.ts';
 
 export interface ListenAddress {
   /** An IP literal, without brackets for IPv6. */
@@ -116,6 +117,8 @@ export interface ServeOptions {
   cookieSecrets?: CookieSecrets;
   /** RFC 8976: verify a zone's ZONEMD when it is loaded or transferred; a mismatch refuses that version. */
   zonemdVerify?: boolean;
+  /** --dnstap: log queries and answers to a Frame Streams collector; absent: off. */
+  dnstap?: DnstapSettings;
 }
 
 /**
@@ -159,6 +162,8 @@ export interface ServeSettings {
   nsid?: Uint8Array;
   cookieSecretFile?: string;
   zonemdVerify?: boolean;
+  dnstap?: string;
+  dnstapSample?: number;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -318,6 +323,7 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     nsid: s.nsid ?? null,
     cookieSecrets: readCookieSecrets(s.cookieSecretFile),
     zonemdVerify: s.zonemdVerify ?? false,
+    dnstap: s.dnstap === undefined ? undefined : { path: s.dnstap, sample: s.dnstapSample ?? 1, identity, version: versionBind },
   };
 }
 

@@ -99,6 +99,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     rrl: options.rrl.rate > 0 ? { table: allocateRrlTable(), settings: options.rrl } : undefined,
     onHandoff: (message, thread, reply) => transfers.service.handle(message, thread, reply),
     io,
+    dnstap: options.dnstap,
   });
   publisher.attach(pool);
   try {

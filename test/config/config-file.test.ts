@@ -69,10 +69,13 @@ describe('config file', () => {
       nsid: Uint8Array.from(Buffer.from('peregrine-example')),
       cookieSecretFile: path.join(examples, 'cookie-secret.example'),
       zonemdVerify: false,
+      dnstapSample: 1,
     });
-    // The example documents every key there is: user and group commented out (they need root).
-    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);
+    // The example documents every key there is: user and group commented out (they need root),
+    // dnstap too (it needs a collector).
+    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 3);
     const text = readFileSync(EXAMPLE, 'utf8');
+    expect(text).toMatch(/^# dnstap: /m);
     expect(text).toMatch(/^# user: /m);
     expect(text).toMatch(/^# group: /m);
   });
