@@ -28,6 +28,8 @@ import {
   type ServeSettings,
 } from './config/serve-options.ts';
 import { parseCidr } from './config/cidr.ts';
+import { parseNsid } from './answer/edns-options.ts';
+import { verifyZonemd } from './zone/zonemd.ts';
 import { formatDuration, parseDuration } from './config/duration.ts';
 import { ConfigError, ConfigFileError, PeregrineError, ZoneDataError } from './errors.ts';
 import path from 'node:path';
@@ -72,7 +74,9 @@ const USAGE = `usage:
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
                   [--geo ORIGIN=FILE]... [--ecs]
                   [--io dgram|mmsg] [--zone-metrics-max N] [--serial-policy warn|refuse|increment]
-  peregrine check FILE [--origin NAME] [--expiry-warning DURATION] [--strict]
+                  [--nsid STR] [--cookie-secret-file FILE]
+                  [--zonemd-verify] [--dnstap SOCKET] [--dnstap-sample N]
+  peregrine check FILE [--origin NAME] [--expiry-warning DURATION] [--strict] [--zonemd]
   peregrine check --tinydns FILE [--strict]
   peregrine check --config FILE
   peregrine --version
@@ -116,6 +120,13 @@ check lists every problem at once; warnings (zone data knotd and NSD serve, but 
 --zone-metrics-max N: zones with a peregrine_zone_queries_total series of their own (default 10000;
   the rest count as zone="_other"; 0: none).
 One server per address: serve exits 1 if another Peregrine serves one of its --listen addresses.
+--zonemd-verify refuses a zone version whose ZONEMD (RFC 8976, SIMPLE, SHA-384/512) does not match
+  (the last good version keeps serving); check --zonemd verifies it too.
+--dnstap SOCKET sends AUTH_QUERY/AUTH_RESPONSE dnstap messages over Frame Streams to a collector's Unix
+  socket (--dnstap-sample N: 1 query in N); a slow or absent collector loses messages, never queries.
+--nsid STR answers NSID (RFC 5001) with STR (0x… for hex bytes); default: not sent.
+DNS cookies (RFC 7873/9018) are always answered; --cookie-secret-file FILE shares the secret between
+  servers (first line 32 hex digits, optional second line the previous secret); default: random per start.
 `;
 
 const SERVE_ARGS = {
@@ -145,6 +156,11 @@ const SERVE_ARGS = {
   user: { type: 'string' },
   group: { type: 'string' },
   'api-token-file': { type: 'string' },
+  nsid: { type: 'string' },
+  'cookie-secret-file': { type: 'string' },
+  'zonemd-verify': { type: 'boolean' },
+  dnstap: { type: 'string' },
+  'dnstap-sample': { type: 'string' },
   'allow-transfer': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
@@ -164,6 +180,7 @@ const CHECK_ARGS = {
   strict: { type: 'boolean' },
   config: { type: 'string' },
   'expiry-warning': { type: 'string' },
+  zonemd: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -247,7 +264,17 @@ function runCheck(argv: string[], io: Output): number {
   const now = new Date();
   const signatures = signatureStatus(result.zone, now, window);
   io.out(signatureWarnings(file, signatures, now));
-  io.out(`${file}: OK, ${result.origin}, ${result.zone.records.length} records${signedSummary(signatures)}\n`);
+  // --zonemd: the zone's ZONEMD (RFC 8976) must match its contents; a zone without one passes, said so.
+  let zonemd = '';
+  if (values.zonemd === true) {
+    const verified = verifyZonemd(result.zone);
+    if (verified.status === 'mismatch') {
+      io.out(`${file}: ZONEMD verification failed (PGN_ERR_ZONEMD): ${verified.reason}\n`);
+      return EXIT_FAILURE;
+    }
+    zonemd = verified.status === 'verified' ? `, ZONEMD verified (${verified.algorithm})` : ', no ZONEMD';
+  }
+  io.out(`${file}: OK, ${result.origin}, ${result.zone.records.length} records${signedSummary(signatures)}${zonemd}\n`);
   return EXIT_OK;
 }
 
@@ -369,5 +396,10 @@ export function flagSettings(values: ServeValues): ServeSettings {
     ecs: values.ecs === true ? true : undefined,
     zoneMetricsMax: given(values['zone-metrics-max'], (t) => parseInteger(t, '--zone-metrics-max', 0, 1_000_000)),
     serialPolicy: given(values['serial-policy'], (t) => parseSerialPolicy(t, '--serial-policy')),
+    nsid: given(values.nsid, (t) => parseNsid(t)),
+    cookieSecretFile: values['cookie-secret-file'],
+    zonemdVerify: values['zonemd-verify'] === true ? true : undefined,
+    dnstap: values.dnstap,
+    dnstapSample: given(values['dnstap-sample'], (t) => parseInteger(t, '--dnstap-sample', 1, 1_000_000)),
   };
 }

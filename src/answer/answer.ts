@@ -17,6 +17,8 @@ import { clientLocation } from '../image/location.ts';
 import { ClientSubnet } from './ecs.ts';
 import { GeoSelector } from './geo-select.ts';
 import { DenialSearch } from './denial-search.ts';
+import { EdnsOptions, OPTIONS_BADCOOKIE, OPTIONS_FORMERR } from './edns-options.ts';
+import type { CookieSecrets } from './cookies.ts';
 import {
   compressOwner, fragmentRecords, fragmentSize, writeFragmentRecords, writeFragmentSigs,
 } from './fragments.ts';
@@ -40,6 +42,10 @@ export interface AnswerOptions {
    * workers do not have. Without it they are answered as Knot answers them unconfigured.
    */
   handoff?: boolean;
+  /** RFC 5001: this server's NSID (raw bytes), sent to queries that ask with an empty NSID option; absent: off. */
+  nsid?: Uint8Array | null;
+  /** RFC 7873/9018 DNS cookies: the server secrets; absent: COOKIE options are ignored. */
+  cookies?: CookieSecrets | null;
 }
 
 /** answer()'s result for a query the primary answers (see AnswerOptions.handoff). */
@@ -54,6 +60,7 @@ export const RCODE_REFUSED = 5;
 export const RCODE_YXDOMAIN = 6;
 export const RCODE_NOTAUTH = 9;
 export const RCODE_BADVERS = 16;
+export const RCODE_BADCOOKIE = 23;
 
 const CLASS_IN = 1;
 const CLASS_CH = 3;
@@ -86,6 +93,8 @@ export class AnswerEngine {
   private readonly target = new NameScratch();
   private readonly chaos: ChaosAnswers;
   private readonly denial = new DenialSearch();
+  /** NSID and COOKIE of the query being answered, and the options they add to the response. */
+  readonly ednsOptions: EdnsOptions;
   private zones: ZoneImage[] = [];
   /** Open-addressed table of apex hashes → zone index + 1. */
   private zoneTable = new Int32Array(1);
@@ -159,6 +168,7 @@ export class AnswerEngine {
   constructor(options: AnswerOptions) {
     this.options = options;
     this.chaos = new ChaosAnswers(options.chaos);
+    this.ednsOptions = new EdnsOptions(options.nsid ?? null, options.cookies ?? null);
   }
 
   /** Switch to a new set of zone images. Called between packets, never during one. */
@@ -214,6 +224,11 @@ export class AnswerEngine {
     return this.query.dropReason;
   }
 
+  /** The last query carried a valid server cookie (RFC 7873): response rate limiting lets it through. */
+  get lastCookieValid(): boolean {
+    return this.ednsOptions.cookieValid;
+  }
+
   /** QTYPE of the last query answered (0 when it had no readable question), for counters. */
   get lastQtype(): number {
     return this.query.hasQuestion ? this.query.qtype : 0;
@@ -238,9 +253,14 @@ export class AnswerEngine {
     }
     this.subnet.present = false;
     this.scope = 0;
+    this.ednsOptions.clear();
     if (status === PARSE_FORMERR) return this.errorResponse(q, out, RCODE_FORMERR);
     if (status === PARSE_BADVERS) return this.errorResponse(q, out, RCODE_BADVERS);
-    // Knot (edns-client-subnet: on): a malformed ECS option is FORMERR, whatever the question.
+    if (query.ednsOptionsEnd > query.ednsOptionsStart && query.edns) {
+      const options = this.ednsOptions.read(q, query.ednsOptionsStart, query.ednsOptionsEnd, this.client, tcp);
+      if (options === OPTIONS_FORMERR) return this.errorResponse(q, out, RCODE_FORMERR);
+      if (options === OPTIONS_BADCOOKIE) return this.errorResponse(q, out, RCODE_BADCOOKIE);
+    }
     if (query.ecsAt >= 0 && this.options.ecs === true && !this.subnet.parse(q, query.ecsAt)) return this.errorResponse(q, out, RCODE_FORMERR);
     // One branch for ordinary queries: opcode QUERY, no TSIG, not a transfer type.
     if ((query.opcode !== 0 || query.tsig || query.qtype >= QTYPE_IXFR) && this.handsOff(tcp)) {
@@ -434,7 +454,7 @@ export class AnswerEngine {
 
   private responseLimit(tcp: boolean): number {
     const query = this.query;
-    const opt = query.edns ? OPT_LENGTH + (this.subnet.present ? this.subnet.length : 0) : 0;
+    const opt = query.edns ? OPT_LENGTH + this.ednsOptions.length + (this.subnet.present ? this.subnet.length : 0) : 0;
     if (tcp) return 65535 - opt;
     if (!query.edns) return 512;
     const size = Math.min(query.ednsPayload, this.options.maxUdpPayload);
@@ -830,8 +850,9 @@ export class AnswerEngine {
     out[0] = q[0];
     out[1] = q[1];
     // QR, the query's opcode and RD; AA and TC as decided. RA is never set (no recursion);
-    // Z, AD and CD are cleared, as Knot does.
-    out[2] = 0x80 | (q[2] & 0x79) | (this.aa ? 0x04 : 0) | (this.tc ? 0x02 : 0);
+    // Z, AD and CD are cleared, as Knot does. RD is defined for QUERY only: an answer to any
+    // other opcode (NOTIMP, NOTAUTH, FORMERR…) carries none of RD, AD, CD.
+    out[2] = 0x80 | (q[2] & (query.opcode === 0 ? 0x79 : 0x78)) | (this.aa ? 0x04 : 0) | (this.tc ? 0x02 : 0);
     out[3] = rcode & 0x0f;
     out[4] = 0;
     out[5] = query.hasQuestion ? 1 : 0;
@@ -849,6 +870,7 @@ export class AnswerEngine {
       out[p++] = query.ednsDo ? 0x80 : 0; out[p++] = 0;
       const rdlength = p;
       p += 2;
+      p = this.ednsOptions.write(out, p);
       if (this.subnet.present) p = this.subnet.write(out, p, this.scope);
       if (this.ede) {
         out[p++] = 0; out[p++] = 15; // OPTION-CODE EDE

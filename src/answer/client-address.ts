@@ -11,6 +11,8 @@ import { formatIpv6 } from '../zone/rdata/address.ts';
 export class ClientAddress {
   family: 4 | 6 = 4;
   readonly bytes = new Uint8Array(16);
+  /** The client's port, where the transport knows it (dnstap logs it); 0 otherwise. */
+  port = 0;
 
   /** Parse an IP literal as Node reports it (`rinfo.address`, `socket.remoteAddress`); false if it is none. */
   setText(text: string): boolean {

@@ -88,6 +88,9 @@ export class ParsedQuery {
   ednsVersion = 0;
   /** Offset of the first EDNS Client Subnet option (its code), -1 if none (read by answer/ecs.ts). */
   ecsAt = -1;
+  /** The OPT record's options: q[ednsOptionsStart, ednsOptionsEnd) (edns-options.ts reads them). */
+  ednsOptionsStart = 0;
+  ednsOptionsEnd = 0;
   /** One of DROP_*, when parse() returned PARSE_DROP. */
   dropReason = DROP_SHORT_HEADER;
   /** The query carries a TSIG record (checked by the primary, not here). */
@@ -160,6 +163,8 @@ export class ParsedQuery {
         this.ednsPayload = (q[pos + 2] << 8) | q[pos + 3];
         this.ednsVersion = q[pos + 5];
         this.ednsDo = (q[pos + 6] & 0x80) !== 0;
+        this.ednsOptionsStart = rdata;
+        this.ednsOptionsEnd = rdata + rdlen;
       }
       pos = rdata + rdlen;
     }

@@ -7,6 +7,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Docum
 import { ConfigError, ConfigFileError } from '../errors.ts';
 import { parseCidr } from './cidr.ts';
 import { parseDuration } from './duration.ts';
+import { parseNsid } from '../answer/edns-options.ts';
 import {
   normalizeOrigin, parseAllowTransfer, parseGeo, parseHostPort, parseIoMode, parseSecondary, parseSerialPolicy, parseTsigKeySpec,
   type GeoSpec, type NotifyRule, type NotifyTarget, type SecondarySpec, type ServeSettings, type TsigKeySpec, type ZoneSpec,
@@ -64,6 +65,11 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   ecs: (v, at) => ({ ecs: at.boolean(v, 'ecs') }),
   'zone-metrics-max': (v, at) => ({ zoneMetricsMax: at.integer(v, 'zone-metrics-max', 0, 1_000_000) }),
   'serial-policy': (v, at) => ({ serialPolicy: at.check(v, () => parseSerialPolicy(at.string(v, 'serial-policy'), 'serial-policy')) }),
+  nsid: (v, at) => ({ nsid: at.check(v, () => parseNsid(at.string(v, 'nsid'), 'nsid')) }),
+  'cookie-secret-file': (v, at) => ({ cookieSecretFile: at.path(v, 'cookie-secret-file') }),
+  'zonemd-verify': (v, at) => ({ zonemdVerify: at.boolean(v, 'zonemd-verify') }),
+  dnstap: (v, at) => ({ dnstap: at.path(v, 'dnstap') }),
+  'dnstap-sample': (v, at) => ({ dnstapSample: at.integer(v, 'dnstap-sample', 1, 1_000_000) }),
 };
 
 /** `ORIGIN=FILE`, or `{zone, file, mode, ttl, geodb-file, geodb-key}` (Knot's mod-geoip settings). */

@@ -2,6 +2,7 @@
 // config file and the command line combine (a flag given wins over the file's key).
 
 import { SERIAL_POLICIES, type SerialPolicy } from '../sources/files/serial-policy.ts';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,8 @@ import { parseCidr, type Cidr } from './cidr.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS } from '../zone/signatures.ts';
 import { TSIG_ALGORITHMS } from '../transfer/tsig.ts';
+import { parseCookieSecrets, randomCookieSecrets, type CookieSecrets } from '../answer/cookies.ts';
+import type { DnstapSettings } from '../dnstap/tap.ts';
 
 export interface ListenAddress {
   /** An IP literal, without brackets for IPv6. */
@@ -142,6 +145,14 @@ export interface ServeOptions {
   zoneMetricsMax: number;
   /** A zone file edited without a serial change: warn (default), refuse it, or increment the serial served. */
   serialPolicy: SerialPolicy;
+  /** RFC 5001 NSID bytes (`--nsid`); null: not sent. */
+  nsid?: Uint8Array | null;
+  /** RFC 9018 cookie secrets: from `--cookie-secret-file`, else random for this run. */
+  cookieSecrets?: CookieSecrets;
+  /** RFC 8976: verify a zone's ZONEMD when it is loaded or transferred; a mismatch refuses that version. */
+  zonemdVerify?: boolean;
+  /** --dnstap: log queries and answers to a Frame Streams collector; absent: off. */
+  dnstap?: DnstapSettings;
 }
 
 /**
@@ -187,6 +198,11 @@ export interface ServeSettings {
   io?: IoMode;
   zoneMetricsMax?: number;
   serialPolicy?: SerialPolicy;
+  nsid?: Uint8Array;
+  cookieSecretFile?: string;
+  zonemdVerify?: boolean;
+  dnstap?: string;
+  dnstapSample?: number;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -356,6 +372,10 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     io: s.io ?? 'auto',
     zoneMetricsMax: s.zoneMetricsMax ?? DEFAULT_ZONE_METRICS_MAX,
     serialPolicy: s.serialPolicy ?? 'warn',
+    nsid: s.nsid ?? null,
+    cookieSecrets: readCookieSecrets(s.cookieSecretFile),
+    zonemdVerify: s.zonemdVerify ?? false,
+    dnstap: s.dnstap === undefined ? undefined : { path: s.dnstap, sample: s.dnstapSample ?? 1, identity, version: versionBind },
   };
 }
 
@@ -470,4 +490,16 @@ export function normalizeOrigin(text: string, what: string): string {
 
 export function formatAddress(a: { host: string; port: number }): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** `--cookie-secret-file`: the secrets it holds; without one, a random secret for this run. */
+function readCookieSecrets(file: string | undefined): CookieSecrets {
+  if (file === undefined) return randomCookieSecrets();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--cookie-secret-file: cannot read ${file}: ${(err as Error).message}`, { file });
+  }
+  return parseCookieSecrets(text, file);
 }

@@ -70,6 +70,7 @@ export class BuildPool {
       transferForm: options.transferForm,
       serialPolicy: options.serialPolicy,
       serialBase: options.serialBase,
+      zonemdVerify: options.zonemdVerify,
     };
     return decodeResult((await this.pool.run(task)) as WireResult);
   };

@@ -20,6 +20,7 @@ export interface ZoneFileTask {
   transferForm?: boolean;
   serialPolicy?: LoadOptions['serialPolicy'];
   serialBase?: LoadOptions['serialBase'];
+  zonemdVerify?: boolean;
 }
 
 export default function build(task: BuildTask): WireResult | TinydnsWireResult | ChangeResult {
@@ -31,6 +32,7 @@ export default function build(task: BuildTask): WireResult | TinydnsWireResult |
     transferForm: task.transferForm,
     serialPolicy: task.serialPolicy,
     serialBase: task.serialBase,
+    zonemdVerify: task.zonemdVerify,
   });
   return encodeResult(result);
 }

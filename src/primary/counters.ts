@@ -12,6 +12,9 @@ import {
   kResponseBytesField,
   kRestartsField,
   kRrlField,
+  kDnstapField,
+  DNSTAP_DROPPED,
+  DNSTAP_SENT,
   kTcpConnectionsField,
   kWorkerQueriesField,
 } from '../worker/counters.ts';
@@ -30,6 +33,9 @@ export interface CounterTotals {
   restarts: number;
   /** Response rate limiting decisions, per action (RRL_ACTION_NAMES). */
   rrl: Float64Array;
+  /** dnstap frames sent and dropped. */
+  dnstapSent: number;
+  dnstapDropped: number;
 }
 
 /**
@@ -47,6 +53,8 @@ export function sumCounters(buffer: SharedArrayBuffer): CounterTotals {
     tcpConnections: 0,
     restarts: 0,
     rrl: new Float64Array(RRL_ACTIONS),
+    dnstapSent: 0,
+    dnstapDropped: 0,
   };
   for (let slot = 0; slot < slots; slot++) {
     const base = slot * SLOT_CELLS;
@@ -57,6 +65,8 @@ export function sumCounters(buffer: SharedArrayBuffer): CounterTotals {
     totals.tcpConnections += cells[base + kTcpConnectionsField];
     totals.restarts += cells[base + kRestartsField];
     addCells(totals.rrl, cells, base + kRrlField);
+    totals.dnstapSent += cells[base + kDnstapField + DNSTAP_SENT];
+    totals.dnstapDropped += cells[base + kDnstapField + DNSTAP_DROPPED];
   }
   return totals;
 }

@@ -208,6 +208,24 @@ function trafficMetrics(registry: Registry, counters: SharedArrayBuffer): void {
   });
 
   new Counter({
+    name: 'peregrine_dnstap_dropped_total',
+    help: 'dnstap frames dropped (--dnstap): the worker\'s buffer was full because the collector is slow, absent or not yet connected.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sumCounters(counters).dnstapDropped);
+    },
+  });
+  new Counter({
+    name: 'peregrine_dnstap_sent_total',
+    help: 'dnstap frames (AUTH_QUERY and AUTH_RESPONSE) written to the collector\'s socket (--dnstap).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sumCounters(counters).dnstapSent);
+    },
+  });
+  new Counter({
     name: 'peregrine_worker_restarts_total',
     help: 'Worker threads restarted after an unexpected exit.',
     registers: [registry],

@@ -111,7 +111,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     count: options.workers,
     counters,
     listen: options.listen,
-    engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos, handoff: true, ecs: options.ecs },
+    engine: { maxUdpPayload: options.maxUdpPayload, chaos: options.chaos, handoff: true, ecs: options.ecs, nsid: options.nsid, cookies: options.cookieSecrets },
     tcp: options.tcp,
     log,
     currentZones: () => publisher.current(),
@@ -120,6 +120,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     onHandoff: (message, thread, reply) => transfers.service.handle(message, thread, reply),
     io,
     zoneCounters: { buffer: zoneQueries.buffer, rowCells: zoneQueries.rowCells },
+    dnstap: options.dnstap,
   });
   publisher.attach(pool);
   try {

@@ -34,6 +34,7 @@ function zoneFileSource(c: SourceContext, observeLoad: (seconds: number) => void
     log: c.log,
     expiryWarningSeconds: c.options.expiryWarningSeconds,
     transferForm: needsTransferForm(c.options),
+    zonemdVerify: c.options.zonemdVerify,
     observeLoad,
     onPublished: c.onPublished,
     build: c.builds.build,

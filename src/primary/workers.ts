@@ -1,5 +1,6 @@
 // The worker threads: start N, know which generation each one serves, restart any that dies.
 
+import type { DnstapSettings } from '../dnstap/tap.ts';
 import { Worker } from 'node:worker_threads';
 import type { AnswerOptions } from '../answer/answer.ts';
 import type { IoMode, ListenAddress, RrlSettings, TcpOptions } from '../config/serve-options.ts';
@@ -33,6 +34,8 @@ export interface PoolOptions {
   script?: URL;
   /** Response rate limiting, its table shared by every worker; absent: off. */
   rrl?: { table: SharedArrayBuffer; settings: RrlSettings };
+  /** --dnstap: each worker logs to the collector itself; absent: off. */
+  dnstap?: DnstapSettings;
   /**
    * Handed-off queries and their flow control (`handoff`, `handoff-more`, `handoff-cancel`),
    * with the way back to the worker that sent them (src/transfer answers them).
@@ -165,6 +168,7 @@ export class WorkerPool {
       rrl: this.options.rrl,
       io: this.options.io,
       zoneCounters: this.options.zoneCounters,
+      dnstap: this.options.dnstap,
     };
     const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: init, name: `peregrine-worker-${slot.index}` });
     slot.worker = worker;

@@ -8,6 +8,7 @@ import type { Zone } from '../zone/model.ts';
 import { nameToText } from '../zone/name.ts';
 import { DEFAULT_EXPIRY_WARNING_SECONDS, signatureStatus, type DenialKind } from '../zone/signatures.ts';
 import { encodeTransfer, transferRecords } from '../transfer/zone-records.ts';
+import { zonemdError } from '../zone/zonemd.ts';
 import { originFromFileName, parseOrigin, readZone } from './zone-reader.ts';
 import { contentFingerprint, incrementedSerial, setZoneSerial, zoneSerial, type SerialBase, type SerialPolicy } from '../sources/files/serial-policy.ts';
 import { problemText } from './zone-log.ts';
@@ -76,6 +77,8 @@ export interface LoadOptions {
   serialPolicy?: SerialPolicy;
   /** Under `increment`: the last served serial and fingerprint (null: none yet). */
   serialBase?: SerialBase | null;
+  /** Verify the zone's ZONEMD (RFC 8976) if it has one; a mismatch refuses this version (PGN_ERR_ZONEMD). */
+  zonemdVerify?: boolean;
 }
 
 /** readZone, then compile. An image that does not fit the format is an error like any other. */
@@ -109,6 +112,10 @@ export function loadZone(file: string, origin: string | null = null, options: Lo
  */
 export function loadZoneModel(zone: Zone, file: string, options: LoadOptions = {}): LoadResult {
   const origin = nameToText(zone.origin).toLowerCase();
+  if (options.zonemdVerify === true) {
+    const mismatch = zonemdError(zone, file);
+    if (mismatch !== null) return { ok: false, errors: [mismatch], origin };
+  }
   let compiled: CompiledZone;
   try {
     compiled = compile(zone);

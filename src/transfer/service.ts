@@ -322,7 +322,10 @@ export function errorResponse(query: Uint8Array, rcode: number, parsed: ParsedMe
   const opt = parsed?.additional.find((r) => r.type === 41);
   const out = new Uint8Array(end + (opt === undefined ? 0 : OPT_LENGTH));
   out.set(query.subarray(0, end), 0);
-  out[2] = 0x80 | (query[2] & 0x79) | (aa ? 0x04 : 0);
+  // The opcode, and RD only for QUERY: RD, AD and CD are defined for QUERY alone, so a NOTIFY
+  // ack (or any other opcode's answer) carries none of them; AD and CD (byte 3) are cleared.
+  const opcode = (query[2] >>> 3) & 0x0f;
+  out[2] = 0x80 | (query[2] & (opcode === 0 ? 0x79 : 0x78)) | (aa ? 0x04 : 0);
   out[3] = rcode & 0x0f;
   writeU16(out, 4, qd);
   writeU16(out, 6, 0);

@@ -141,7 +141,7 @@ export function listenMmsg(
     inViews.push(new Uint8Array(inBuffer, i * STRIDE, STRIDE));
     outViews.push(new Uint8Array(outBuffer, i * STRIDE, STRIDE));
   }
-  const step = udpStep(engine, counters, hooks.onEngineError, rrl);
+  const step = udpStep(engine, counters, hooks.onEngineError, rrl, hooks.tap ?? null);
   // Set once open: handed-off queries are answered through it later, outside their batch.
   let socketHandle: object | null = null;
   const client = engine.client;
@@ -155,6 +155,7 @@ export function listenMmsg(
     for (let i = 0; i < count; i++) {
       const a = i * ADDR_BYTES;
       client.setBytes(addrs[a] === 6 ? 6 : 4, addrs, a + 4);
+      client.port = (addrs[a + 2] << 8) | addrs[a + 3];
       const len = lengths[i];
       if (len < 0) {
         counters.received();

@@ -94,6 +94,11 @@ export interface RrlHints {
   readonly lastZoneHash: number;
   readonly lastNameHash: number;
   readonly lastWildcard: boolean;
+  /**
+   * The query carried a server cookie that checks out (RFC 7873): its source address is proven
+   * as over TCP, so it is never limited (BIND exempts it likewise). Optional for hint sources without cookies.
+   */
+  readonly lastCookieValid?: boolean;
 }
 
 const M1 = 0x85ebca6b;
@@ -148,7 +153,8 @@ export class ResponseRateLimiter {
    */
   decide(client: ClientAddress, out: Uint8Array, len: number, nowSec: number): number {
     this.length = len;
-    const action = this.rate > 0 && !this.whitelisted(client) ? this.account(client, out, nowSec) : RRL_PASS;
+    const action = this.rate > 0 && this.hints.lastCookieValid !== true && !this.whitelisted(client)
+      ? this.account(client, out, nowSec) : RRL_PASS;
     if (action === RRL_SLIP) this.length = truncate(out, len);
     this.counters?.rrl(action);
     return action;

@@ -1,5 +1,6 @@
 // DNS over TCP for one worker: a reusePort listener, RFC 7766 framing, answers written in query order.
 
+import type { Tap } from '../dnstap/tap.ts';
 import net from 'node:net';
 import { ANSWER_HANDOFF, type AnswerEngine } from '../answer/answer.ts';
 import type { ListenAddress, TcpOptions } from '../config/serve-options.ts';
@@ -36,6 +37,8 @@ export interface TcpHooks {
   onServerError?: (err: Error) => void;
   /** Takes the queries the engine hands off (ANSWER_HANDOFF); without it they are dropped. */
   onHandoff?: Handoff;
+  /** dnstap: sees each query answered and the answer sent (--dnstap). */
+  tap?: Tap;
 }
 
 /** Limits of TcpOptions left out take these (the documented defaults of `serve`). */
@@ -229,6 +232,7 @@ class Connection {
     let len: number;
     // Several connections take turns on one engine: say whose query this is each time.
     this.engine.client.setText(this.remote);
+    this.engine.client.port = this.socket.remotePort ?? 0;
     try {
       len = this.engine.answer(query, query.length, this.out, true);
     } catch (err) {
@@ -247,6 +251,7 @@ class Connection {
       return;
     }
     counters.answered(TRANSPORT_TCP, this.engine.lastQtype, this.engine.lastRcode, len, this.engine.lastZoneSlot);
+    this.hooks.tap?.(this.engine.client, query, query.length, this.out, len, true);
     const scratch = this.scratch;
     scratch[0] = len >> 8;
     scratch[1] = len & 0xff;

@@ -6,6 +6,7 @@ import { ANSWER_HANDOFF, type AnswerEngine } from '../answer/answer.ts';
 import { DROP_ENGINE_ERROR, DROP_MALFORMED, DROP_RRL, DROP_SEND_ERROR, type SlotCounters, TRANSPORT_UDP } from '../worker/counters.ts';
 import type { HandoffReply } from './handoff.ts';
 import { RRL_DROP, type ResponseRateLimiter } from './rrl.ts';
+import type { Tap } from '../dnstap/tap.ts';
 
 /** What a transport needs from the engine: the answer, then its rcode, qtype and drop reason for the counters. */
 export type Answerer = Pick<AnswerEngine, 'answer' | 'lastRcode' | 'lastQtype' | 'lastDropReason' | 'client' | 'lastZoneSlot'>;
@@ -25,6 +26,7 @@ export function udpStep(
   counters: SlotCounters,
   onEngineError?: (err: unknown) => void,
   rrl: ResponseRateLimiter | null = null,
+  tap: Tap | null = null,
 ): UdpStep {
   return (packet, length, out) => {
     counters.received();
@@ -49,6 +51,7 @@ export function udpStep(
       len = rrl.length;
     }
     counters.answered(TRANSPORT_UDP, engine.lastQtype, engine.lastRcode, len, engine.lastZoneSlot);
+    if (tap !== null) tap(engine.client, packet, length, out, len, false);
     return len;
   };
 }

@@ -1,5 +1,6 @@
 // DNS over UDP for one worker: a reusePort socket that answers each datagram without allocating.
 
+import type { Tap } from '../dnstap/tap.ts';
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { isIP } from 'node:net';
@@ -24,6 +25,8 @@ export interface UdpHooks {
   onSocketError?: (err: Error) => void;
   /** Takes the queries the engine hands off (ANSWER_HANDOFF); without it they are dropped. */
   onHandoff?: Handoff;
+  /** dnstap: sees each query answered and the answer sent (--dnstap). */
+  tap?: Tap;
 }
 
 /**
@@ -46,7 +49,7 @@ export function listenUdp(
     lookup: syncLookup as unknown as dgram.SocketOptions['lookup'],
   });
   const buffers = new UdpSendBuffers(maxUdpPayload);
-  const step = udpStep(engine, counters, hooks.onEngineError, rrl);
+  const step = udpStep(engine, counters, hooks.onEngineError, rrl, hooks.tap ?? null);
 
   socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
     if (!buffers.begin(socket.getSendQueueCount())) {
@@ -55,6 +58,7 @@ export function listenUdp(
       return;
     }
     engine.client.setText(rinfo.address);
+    engine.client.port = rinfo.port;
     const len = step(msg, msg.length, buffers.work);
     if (len === STEP_HANDOFF) {
       if (hooks.onHandoff === undefined) noHandoff(counters);

@@ -94,8 +94,12 @@ export const kRestartsField = kWorkerQueriesField + 1;
 export const kRrlField = kRestartsField + 1;
 export const RRL_ACTION_NAMES: readonly string[] = ['pass', 'drop', 'slip'];
 export const RRL_ACTIONS = RRL_ACTION_NAMES.length;
+/** dnstap frames (--dnstap): sent to the collector, dropped (buffer full, collector slow or absent). */
+export const kDnstapField = kRrlField + RRL_ACTIONS;
+export const DNSTAP_SENT = 0;
+export const DNSTAP_DROPPED = 1;
 /** Cells per slot, rounded up to 8 (64 bytes). */
-export const SLOT_CELLS = (kRrlField + RRL_ACTIONS + 7) & ~7;
+export const SLOT_CELLS = (kDnstapField + 2 + 7) & ~7;
 export const SLOT_BYTES = SLOT_CELLS * Float64Array.BYTES_PER_ELEMENT;
 
 /** QTYPE (0..65535) → bucket, computed once. */

@@ -8,7 +8,8 @@ import { ResponseRateLimiter } from '../transport/rrl.ts';
 import { listenMmsg } from '../transport/mmsg.ts';
 import { listenUdp, type UdpListener } from '../transport/udp.ts';
 import type { HandoffReply } from '../transport/handoff.ts';
-import { SlotCounters } from './counters.ts';
+import { DNSTAP_DROPPED, DNSTAP_SENT, SlotCounters, kDnstapField } from './counters.ts';
+import { DnstapLog } from '../dnstap/tap.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 
 if (parentPort === null) throw new Error('src/worker/main.ts runs as a worker thread only');
@@ -25,6 +26,18 @@ counters.started();
 const rrl = init.rrl === undefined || init.rrl.settings.rate <= 0
   ? null
   : new ResponseRateLimiter(init.rrl.table, init.rrl.settings, engine, counters);
+
+// dnstap: one Frame Streams connection per worker; its counts copied to our slot once a second.
+const dnstap = init.dnstap === undefined ? null : new DnstapLog(init.dnstap);
+if (dnstap !== null) {
+  // Added to what a worker that ran in this slot before us counted (the counters stay monotonic).
+  const sentBefore = counters.cells[kDnstapField + DNSTAP_SENT];
+  const droppedBefore = counters.cells[kDnstapField + DNSTAP_DROPPED];
+  setInterval(() => {
+    counters.cells[kDnstapField + DNSTAP_SENT] = sentBefore + dnstap.writer.stats.sent;
+    counters.cells[kDnstapField + DNSTAP_DROPPED] = droppedBefore + dnstap.writer.stats.dropped;
+  }, 1000).unref();
+}
 
 const udp: UdpListener[] = [];
 const listenUdpIo = init.io === 'mmsg' ? listenMmsg : listenUdp;
@@ -129,6 +142,7 @@ async function start(): Promise<void> {
         onEngineError: reportEngineError,
         onSocketError: reportSocketError,
         onHandoff: handOff,
+        tap: dnstap?.tapFor(address),
       }, counters, rrl);
       // A `stop` that arrived while we were binding has already closed the earlier listeners.
       if (stopping) return void (await u.close());
@@ -137,6 +151,7 @@ async function start(): Promise<void> {
         onEngineError: reportEngineError,
         onServerError: reportSocketError,
         onHandoff: handOff,
+        tap: dnstap?.tapFor(address),
       }, counters);
       if (stopping) return void (await t.close());
       tcp.push(t);
@@ -158,6 +173,7 @@ async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await closeAll();
+  dnstap?.writer.close();
   send({ type: 'stopped' });
   // Nothing is left on this thread's loop once the port closes, so the thread ends with code 0.
   port.close();

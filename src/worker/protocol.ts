@@ -1,6 +1,7 @@
 // Messages between the primary and its worker threads (the whole protocol, both directions).
 
 import type { AnswerOptions } from '../answer/answer.ts';
+import type { DnstapSettings } from '../dnstap/tap.ts';
 import type { IoMode, ListenAddress, RrlSettings, TcpOptions } from '../config/serve-options.ts';
 
 /** One generation of served zones: every image the workers answer from, published together. */
@@ -24,6 +25,8 @@ export interface WorkerInit {
   zoneCounters?: { buffer: SharedArrayBuffer; rowCells: number };
   /** UDP I/O, already resolved by the primary (it checked that the mmsg addon loads). */
   io?: IoMode;
+  /** --dnstap: where and how often to log queries and answers; absent: off. */
+  dnstap?: DnstapSettings;
 }
 
 /** primary → worker. */

@@ -73,11 +73,17 @@ describe('config file', () => {
       io: 'mmsg',
       zoneMetricsMax: 10000,
       serialPolicy: 'warn',
+      nsid: Uint8Array.from(Buffer.from('peregrine-example')),
+      cookieSecretFile: path.join(examples, 'cookie-secret.example'),
+      zonemdVerify: false,
+      dnstapSample: 1,
     });
-    // The example documents every key there is: user and group commented out (they need root).
-    // notifyRules is no key of its own: the notify lists of zones, zone-dir, services … entries.
-    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2 + 1);
+    // The example documents every key there is: user and group commented out (they need root),
+    // dnstap too (it needs a collector); notifyRules is no key of its own (the notify lists of
+    // zones, zone-dir, services … entries).
+    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 3 + 1);
     const text = readFileSync(EXAMPLE, 'utf8');
+    expect(text).toMatch(/^# dnstap: /m);
     expect(text).toMatch(/^# user: /m);
     expect(text).toMatch(/^# group: /m);
   });

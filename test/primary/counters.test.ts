@@ -130,6 +130,8 @@ describe('/metrics from the counters', () => {
         'peregrine_rrl_total{action="pass"} 1',
         'peregrine_rrl_total{action="drop"} 2',
         'peregrine_rrl_total{action="slip"} 1',
+        'peregrine_dnstap_dropped_total 0',
+        'peregrine_dnstap_sent_total 0',
         'peregrine_tcp_connections 2',
         'peregrine_worker_restarts_total 1',
       ].sort(),

@@ -10,7 +10,7 @@ import {
   RRL_DROP, RRL_PASS, RRL_SLIP, ResponseRateLimiter, allocateRrlTable, classify, truncate,
 } from '../../src/transport/rrl.ts';
 import { SlotCounters, kRrlField } from '../../src/worker/counters.ts';
-import { decode, encodeQuery, engineFor } from '../helpers/engine.ts';
+import { decode, defaultOptions, encodeQuery, engineFor } from '../helpers/engine.ts';
 
 const ZONE = `$TTL 3600
 @       IN SOA ns1 hostmaster 1 7200 3600 1209600 300
@@ -174,6 +174,32 @@ describe('ResponseRateLimiter', () => {
     // Outside the prefix (the /25's other half): limited.
     expect(actions(engine, rrl, '203.0.113.200', 'www.example.', 'A', 3)).toEqual([0, 1, 1]);
     expect(counters.cells[kRrlField]).toBe(41);
+  });
+
+  it('never limits a query with a valid server cookie (RFC 7873), as BIND; a client cookie alone is limited', () => {
+    const engine = engineFor({ 'example.': ZONE }, {
+      ...defaultOptions, cookies: { current: new Uint8Array(16).fill(7), previous: null },
+    });
+    const rrl = new ResponseRateLimiter(allocateRrlTable(1024), { rate: 1, slip: 0, whitelist: [] }, engine, null);
+    const withCookie = (cookie: Buffer) => {
+      const q = encodeQuery('www.example.', 'A', { edns: 1232 });
+      const option = Buffer.concat([Buffer.from([0, 10, 0, cookie.length]), cookie]);
+      q.writeUInt16BE(option.length, q.length - 2);
+      return Buffer.concat([q, option]);
+    };
+    const clientOnly = withCookie(Buffer.alloc(8, 1));
+    const decideFor = (q: Buffer) => {
+      engine.client.setText('198.51.100.9');
+      const len = engine.answer(q, q.length, out, false);
+      return rrl.decide(engine.client, out, len, T0);
+    };
+    expect([decideFor(clientOnly), decideFor(clientOnly)]).toEqual([RRL_PASS, RRL_DROP]);
+    // The server cookie our last answer carried (client cookie 8 bytes, server cookie 16).
+    const opt = out.subarray(0, engine.answer(clientOnly, clientOnly.length, out, false));
+    const full = withCookie(Buffer.from(opt.subarray(opt.length - 24)));
+    for (let i = 0; i < 20; i++) expect(decideFor(full)).toBe(RRL_PASS);
+    expect(engine.lastCookieValid).toBe(true);
+    expect(decideFor(clientOnly)).toBe(RRL_DROP);
   });
 
   it('adds up the answers of every worker sharing the table', () => {

@@ -37,6 +37,8 @@ export interface ZoneFilesOptions {
   expiryWarningSeconds: number;
   /** Build each zone's transfer form (LoadOptions.transferForm; default true). */
   transferForm?: boolean;
+  /** Verify ZONEMD at load (LoadOptions.zonemdVerify). */
+  zonemdVerify?: boolean;
   /** Watch the files and reload on change (default true). */
   watch?: boolean;
   /** Quiet time after a file event before reloading (see FileWatcher). */
@@ -352,6 +354,7 @@ export class ZoneFiles implements ZoneSource {
         transferForm: this.options.transferForm,
         serialPolicy: policy,
         serialBase: entry.keeper?.last() ?? null,
+        zonemdVerify: this.options.zonemdVerify,
       });
       return { result, loadMs: performance.now() - started };
     } catch (err) {

@@ -18,6 +18,8 @@ import { compareSerial } from '../../transfer/serial.ts';
 import type { TsigKey } from '../../transfer/tsig.ts';
 import { TransferForm } from '../../transfer/zone-records.ts';
 import { checkZone } from '../../zone/check-zone.ts';
+import { zonemdError } from '../../zone/zonemd.ts';
+import { registerSecondaryGauges, type SecondaryExpiry } from './metrics.ts';
 import type { ResourceRecord, Zone } from '../../zone/model.ts';
 import { lowerName, parseName } from '../../zone/name.ts';
 import { stateFile, touchStateFile, writeStateFile } from './state-file.ts';
@@ -83,6 +85,18 @@ export class SecondaryZones implements ZoneSource {
         },
       };
     });
+    if (this.zones.size > 0 && c.metrics?.registry !== undefined) registerSecondaryGauges(c.metrics.registry, () => this.expiries());
+  }
+
+  /** Each zone served: when it expires and whether it has (for /metrics). */
+  private expiries(): SecondaryExpiry[] {
+    const out: SecondaryExpiry[] = [];
+    for (const z of this.zones.values()) {
+      if (z.serving === null || z.serving.transfer === undefined) continue;
+      const expire = soaTimers(new TransferForm(z.serving.transfer).soa.rdata).expire;
+      out.push({ zone: z.spec.origin, expiresAt: z.confirmedAt / 1000 + expire, expired: z.expired });
+    }
+    return out;
   }
 
   async start(): Promise<void> {
@@ -253,6 +267,12 @@ export class SecondaryZones implements ZoneSource {
     if (problems.length > 0) {
       metrics?.transfers.inc({ zone: z.spec.origin, kind, result: 'rejected' });
       throw new TransferError(`transferred zone fails its checks: ${problems[0].message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+    }
+    // --zonemd-verify: a transferred version whose ZONEMD does not match is refused; the last good one keeps serving.
+    const mismatch = this.c.options.zonemdVerify === true ? zonemdError(zone, source) : null;
+    if (mismatch !== null) {
+      metrics?.transfers.inc({ zone: z.spec.origin, kind, result: 'rejected' });
+      throw new TransferError(`transferred zone refused (${mismatch.code}): ${mismatch.message}`);
     }
     const loaded = loadZoneModel(zone, source, { expiryWarningSeconds: this.c.options.expiryWarningSeconds });
     if (!loaded.ok) {

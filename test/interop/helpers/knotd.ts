@@ -21,6 +21,8 @@ export interface KnotOptions {
   identity?: string;
   /** CHAOS version.bind./version.server. answer. Empty string disables. */
   version?: string;
+  /** NSID option data in answers (Knot's `nsid`: text, or 0x… hex); default: none. */
+  nsid?: string;
   /** Extra raw lines appended to the `server:` section (4-space indented by the caller). */
   extraServer?: string[];
   /**
@@ -122,7 +124,7 @@ export function knotConfig(dir: string, port: number, opts: KnotOptions): string
     `    identity: ${yamlQuote(opts.identity ?? TEST_IDENTITY)}`,
     `    version: ${yamlQuote(opts.version ?? TEST_VERSION)}`,
     // No NSID option in answers (Knot's default is the hostname).
-    '    nsid: ""',
+    `    nsid: ${yamlQuote(opts.nsid ?? '')}`,
     // Knot's default, spelled out: UDP answers never exceed 1232 bytes even if the
     // client advertises more.
     '    udp-max-payload: 1232',
