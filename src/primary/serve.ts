@@ -109,6 +109,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     return 1;
   }
 
+  transfers.listening();
   // Every socket is bound: root is no longer needed (workers are threads of this process).
   if (identity !== null) {
     try {

@@ -66,7 +66,23 @@ export class SecondaryZones implements ZoneSource {
 
   async start(): Promise<void> {
     await Promise.all([...this.zones.values()].map((z) => this.loadState(z)));
-    for (const z of this.zones.values()) this.refreshSoon(z, 0);
+    for (const z of this.zones.values()) {
+      const left = this.refreshLeftMs(z);
+      if (left > 0) this.c.log.info({ event: 'refresh_timer', zone: z.spec.origin, dueAt: new Date(z.confirmedAt + this.refreshMs(z)).toISOString() }, `${z.spec.origin}: saved copy confirmed recently; next refresh in ${Math.round(left / 1000)} s`);
+      this.refreshSoon(z, left);
+    }
+  }
+
+  /**
+   * After a restart the refresh timer goes on where it was: a saved copy confirmed less than
+   * its SOA refresh ago is next checked when that time is up (a NOTIFY still refreshes at once).
+   */
+  private refreshLeftMs(z: ZoneState): number {
+    return z.serving === null ? 0 : Math.max(0, z.confirmedAt + this.refreshMs(z) - Date.now());
+  }
+
+  private refreshMs(z: ZoneState): number {
+    return soaTimers(new TransferForm(z.serving!.transfer!).soa.rdata).refresh * 1000;
   }
 
   async reloadAll(): Promise<void> {
