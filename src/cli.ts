@@ -17,6 +17,7 @@ import {
   parseAllowTransfer,
   parseHostPort,
   parseInteger,
+  normalizeOrigin,
   parseSecondary,
   parseIoMode,
   parseSeconds,
@@ -68,6 +69,7 @@ const USAGE = `usage:
                   [--api-token-file FILE]
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
+                  [--catalog ORIGIN] [--catalog-consumer ORIGIN=HOST:PORT[,HOST:PORT]]...
                   [--io dgram|mmsg]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
@@ -100,6 +102,8 @@ Control API on --http (PUT/DELETE /zones/NAME, GET/PUT/DELETE /zones/NAME/record
 Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (default: nobody;
   TSIG keys from the config file's tsig-keys also allow); --notify HOST:PORT sends NOTIFY there after
   every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
+Catalogs (RFC 9432): --catalog ORIGIN generates a catalog zone listing our zones; --catalog-consumer
+  ORIGIN=HOST:PORT transfers that catalog and serves each of its members from the same primaries.
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
 `;
@@ -134,6 +138,8 @@ const SERVE_ARGS = {
   'allow-transfer': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
+  catalog: { type: 'string' },
+  'catalog-consumer': { type: 'string', multiple: true },
   io: { type: 'string' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
@@ -331,5 +337,7 @@ export function flagSettings(values: ServeValues): ServeSettings {
     notify: values.notify?.map((t) => ({ address: parseHostPort(t, '--notify'), key: null })),
     secondaries: values.secondary?.map((t) => parseSecondary(t)),
     io: given(values.io, (t) => parseIoMode(t, '--io')),
+    catalog: given(values.catalog, (t) => normalizeOrigin(t, '--catalog')),
+    catalogConsumers: values['catalog-consumer']?.map((t) => parseSecondary(t, '--catalog-consumer')),
   };
 }

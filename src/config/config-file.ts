@@ -56,12 +56,16 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   notify: (v, at) => ({ notify: at.list(v, 'notify', true).map((n, i) => notifyEntry(n, `notify[${i}]`, at)) }),
   secondary: (v, at) => ({ secondaries: at.list(v, 'secondary', true).map((z, i) => secondaryEntry(z, `secondary[${i}]`, at)) }),
   io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
+  catalog: (v, at) => ({ catalog: at.check(v, () => normalizeOrigin(at.string(v, 'catalog'), 'catalog')) }),
+  'catalog-consumer': (v, at) => ({
+    catalogConsumers: at.list(v, 'catalog-consumer', true).map((z, i) => secondaryEntry(z, `catalog-consumer[${i}]`, at)),
+  }),
 };
 
 /** The keys a config file may have, in the order the example shows them. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(SCHEMA);
 
-const ZONE_KEYS = ['file', 'origin'];
+const ZONE_KEYS = ['file', 'origin', 'catalog'];
 
 /** Read and validate a config file; throws ConfigFileError listing every problem found. */
 export function readConfigFile(file: string): ServeSettings {
@@ -114,6 +118,7 @@ function zoneEntry(entry: Node, what: string, at: Reader): ZoneSpec {
   if (!isMap(entry)) throw at.problem(entry, `${what}: expected a file name, or a mapping with file and origin`);
   let file: string | null = null;
   let origin: string | null = null;
+  let catalog: boolean | undefined;
   for (const pair of entry.items) {
     const keyNode = pair.key as Node;
     const key = isScalar(keyNode) ? String(keyNode.value) : '?';
@@ -121,10 +126,11 @@ function zoneEntry(entry: Node, what: string, at: Reader): ZoneSpec {
     const value = at.resolve(pair.value as Node);
     if (key === 'file') file = at.path(value, `${what}.file`);
     else if (key === 'origin') origin = at.string(value, `${what}.origin`);
-    else throw at.problem(keyNode, `${what}: unknown key '${key}'${suggest(key, ZONE_KEYS)} (a zone has file and origin)`);
+    else if (key === 'catalog') catalog = at.boolean(value, `${what}.catalog`);
+    else throw at.problem(keyNode, `${what}: unknown key '${key}'${suggest(key, ZONE_KEYS)} (a zone has file, origin and catalog)`);
   }
   if (file === null) throw at.problem(entry, `${what}: file is required`);
-  return { file, origin };
+  return catalog === undefined ? { file, origin } : { file, origin, catalog };
 }
 
 /** The mapping entries of `entry` by key, each required key present, no unknown key. */
@@ -164,10 +170,12 @@ function notifyEntry(entry: Node, what: string, at: Reader): NotifyTarget {
 /** `ORIGIN=HOST:PORT[,HOST:PORT]`, or `{origin, primaries: [HOST:PORT…], key}`. */
 function secondaryEntry(entry: Node, what: string, at: Reader): SecondarySpec {
   if (isScalar(entry)) return at.check(entry, () => parseSecondary(at.string(entry, what), what));
-  const f = fields(entry, what, at, ['origin', 'primaries', 'key'], ['origin', 'primaries']);
+  const f = fields(entry, what, at, ['origin', 'primaries', 'key', 'catalog'], ['origin', 'primaries']);
   const origin = f.get('origin')!;
   const key = f.get('key');
+  const catalog = f.get('catalog');
   return {
+    ...(catalog === undefined ? {} : { catalog: at.boolean(catalog, `${what}.catalog`) }),
     origin: at.check(origin, () => normalizeOrigin(at.string(origin, `${what}.origin`), `${what}.origin`)),
     primaries: at.list(f.get('primaries')!, `${what}.primaries`, true).map((p, i) =>
       at.check(p, () => parseHostPort(at.string(p, `${what}.primaries[${i}]`), `${what}.primaries[${i}]`)),

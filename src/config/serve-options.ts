@@ -20,6 +20,8 @@ export interface ListenAddress {
 export interface ZoneSpec {
   file: string;
   origin: string | null;
+  /** false: not listed in our --catalog (config `catalog: false`). */
+  catalog?: boolean;
 }
 
 export interface TcpOptions {
@@ -67,6 +69,8 @@ export interface SecondarySpec {
   primaries: ListenAddress[];
   /** TSIG key name for SOA queries, transfers and the NOTIFYs we accept. */
   key: string | null;
+  /** false: not listed in our --catalog (config `catalog: false`). */
+  catalog?: boolean;
 }
 /** How workers move UDP datagrams: `mmsg` batches (native addon), `dgram` Node's sockets. */
 export type IoMode = 'dgram' | 'mmsg';
@@ -108,6 +112,10 @@ export interface ServeOptions {
   secondaries: SecondarySpec[];
   /** UDP I/O; `auto` (nothing said): mmsg where the addon loads, else dgram (logged once). */
   io: IoMode | 'auto';
+  /** --catalog: the origin of the RFC 9432 catalog we generate of our zones; null: none. */
+  catalog: string | null;
+  /** --catalog-consumer: catalogs to transfer, each member served as a secondary of the same primaries. */
+  catalogConsumers: SecondarySpec[];
 }
 
 /**
@@ -148,6 +156,8 @@ export interface ServeSettings {
   notify?: NotifyTarget[];
   secondaries?: SecondarySpec[];
   io?: IoMode;
+  catalog?: string;
+  catalogConsumers?: SecondarySpec[];
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -251,8 +261,9 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const services = s.services ?? [];
   const registries = s.registries ?? [];
   const secondaries = s.secondaries ?? [];
+  const catalogConsumers = s.catalogConsumers ?? [];
   // The control API's zones live in the state directory: with it, zones can come from the API alone.
-  const given = [zones.length, zoneDirs.length, tinydns.length, services.length, registries.length, secondaries.length, s.stateDir === undefined ? 0 : 1];
+  const given = [zones.length, zoneDirs.length, tinydns.length, services.length, registries.length, secondaries.length, catalogConsumers.length, s.stateDir === undefined ? 0 : 1];
   if (given.every((n) => n === 0)) {
     throw new ConfigError(
       'serve: nothing to serve; give --zone FILE, --zone-dir DIR, --tinydns FILE, --services FILE, --registry FILE, --secondary ORIGIN=HOST:PORT or --state-dir DIR for control-API zones (or zones / zone-dir / tinydns / services / registry / secondary / state-dir in the config file)',
@@ -260,8 +271,8 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   }
   const tsigKeys = s.tsigKeys ?? [];
   const notify = s.notify ?? [];
-  checkKeys(tsigKeys, [...notify.map((n) => n.key), ...secondaries.map((z) => z.key)]);
-  checkSecondaries(secondaries);
+  checkKeys(tsigKeys, [...notify.map((n) => n.key), ...secondaries.map((z) => z.key), ...catalogConsumers.map((z) => z.key)]);
+  checkSecondaries([...secondaries, ...catalogConsumers]);
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
   if (listen.length === 0) throw new ConfigError('listen: at least one address is needed');
   checkDistinct(listen, flags.listen !== undefined ? '--listen' : 'listen');
@@ -304,6 +315,8 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     notify,
     secondaries,
     io: s.io ?? 'auto',
+    catalog: s.catalog ?? null,
+    catalogConsumers,
   };
 }
 

@@ -4,7 +4,7 @@
 // triggering a refresh now — and stops being served (SERVFAIL, /healthz 503) once the SOA expire
 // time passes without a successful refresh. Timers compare serials with RFC 1982 arithmetic.
 
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { formatAddress, type ListenAddress, type SecondarySpec } from '../../config/serve-options.ts';
 import { PeregrineError } from '../../errors.ts';
 import { expiredCopy } from '../../image/zone-image.ts';
@@ -51,17 +51,51 @@ export class SecondaryZones implements ZoneSource {
   private readonly zones = new Map<string, ZoneState>();
   private closed = false;
 
+  /** Told after each version of a zone is published (the catalog consumer reads its catalogs here). */
+  onServed: ((origin: string, zone: LoadedZone) => void) | null = null;
+
   constructor(c: SourceContext) {
     this.c = c;
-    const keyring = c.transfers?.keyring;
-    for (const spec of c.options.secondaries) {
-      const key = spec.key === null ? null : (keyring?.byName(spec.key) ?? null);
-      this.zones.set(spec.origin, {
-        spec, origin: lowerName(parseName(spec.origin, null)), key, serving: null, confirmedAt: 0, expired: false,
-        refreshing: false, again: false, timer: null, expireTimer: null, firstRetryMs: FIRST_RETRY_MS,
-      });
-    }
+    for (const spec of c.options.secondaries) this.zones.set(spec.origin, this.newState(spec));
     if (c.transfers !== undefined) c.transfers.service.onNotify = (origin, client, key) => this.notified(origin, client, key);
+  }
+
+  private newState(spec: SecondarySpec): ZoneState {
+    const key = spec.key === null ? null : (this.c.transfers?.keyring.byName(spec.key) ?? null);
+    return {
+      spec, origin: lowerName(parseName(spec.origin, null)), key, serving: null, confirmedAt: 0, expired: false,
+      refreshing: false, again: false, timer: null, expireTimer: null, firstRetryMs: FIRST_RETRY_MS,
+    };
+  }
+
+  has(origin: string): boolean {
+    return this.zones.has(origin);
+  }
+
+  /** Serve one more zone as a secondary (a catalog member): its saved copy at once, then refreshed now. */
+  async addZone(spec: SecondarySpec): Promise<void> {
+    if (this.closed || this.zones.has(spec.origin)) return;
+    const z = this.newState(spec);
+    this.zones.set(spec.origin, z);
+    await this.loadState(z);
+    if (this.zones.get(spec.origin) === z) this.refreshSoon(z, this.refreshLeftMs(z));
+  }
+
+  /** Stop serving a zone (left its catalog): timers stopped, unpublished, saved copy deleted. */
+  async removeZone(origin: string): Promise<void> {
+    const z = this.zones.get(origin);
+    if (z === undefined) return;
+    this.zones.delete(origin);
+    if (z.timer !== null) clearTimeout(z.timer);
+    if (z.expireTimer !== null) clearTimeout(z.expireTimer);
+    z.timer = z.expireTimer = null;
+    z.serving = null;
+    this.c.health.expired.delete(origin);
+    const dir = this.c.options.stateDir;
+    if (dir !== null) rmSync(stateFile(dir, origin), { force: true });
+    this.c.registry.remove(origin);
+    if (this.c.publisher.get(origin) !== undefined) await this.c.publisher.publish([], [origin]);
+    this.c.onPublished();
   }
 
   async start(): Promise<void> {
@@ -145,7 +179,7 @@ export class SecondaryZones implements ZoneSource {
   }
 
   private refreshSoon(z: ZoneState, delayMs: number): void {
-    if (this.closed) return;
+    if (this.closed || this.zones.get(z.spec.origin) !== z) return;
     if (z.refreshing) {
       if (delayMs === 0) z.again = true;
       return;
@@ -284,9 +318,12 @@ export class SecondaryZones implements ZoneSource {
     if (this.closed) return;
     // The expire time may already be past (an old state file): serve SERVFAIL right away then.
     if (z.expired) return;
+    // Removed (a catalog dropped it) while this version was being built: not published.
+    if (this.zones.get(z.spec.origin) !== z) return;
     await this.c.publisher.publish([zone]);
     this.c.registry.loaded(zone);
     this.c.onPublished();
+    this.onServed?.(z.spec.origin, zone);
     if (wasExpired) this.c.log.info({ event: 'zone_revived', zone: z.spec.origin, serial: zone.serial }, `${z.spec.origin} is current again: answering`);
     if (why === 'state') {
       this.c.log.info({ event: 'zone_loaded', zone: z.spec.origin, serial: zone.serial, file: zone.file, records: zone.records }, `${z.spec.origin} loaded from its saved copy (serial ${zone.serial})`);
