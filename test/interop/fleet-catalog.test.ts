@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT, exampleCorpus, zoneContent } from './corpus.ts';
 import { INTEROP_TSIG, axfr } from './helpers/knotd.ts';
+import { startNamed } from './helpers/named.ts';
 import { startPeregrine, type PeregrineHandle } from './helpers/peregrine.ts';
 import { spawnServer, zonesReady, type ServerHandle } from './helpers/process.ts';
 import { compareServers, formatReport } from './helpers/run.ts';
@@ -119,4 +120,84 @@ describe('Peregrine generates a catalog', () => {
       expect(await sameAnswers(peregrine, s, 'm3.test.')).toBeGreaterThan(10);
     }
   }, 120_000);
+});
+
+/** knotd generating catalog `catalog` of `members` (zone files), transfers allowed to 127.0.0.1, NOTIFY to `notifyPort`. */
+async function startKnotGenerate(notifyPort: number, catalog: string, members: Array<{ origin: string; file: string }>): Promise<ServerHandle> {
+  const kdir = mkdtempSync(path.join(dir, 'knotgen-'));
+  mkdirSync(path.join(kdir, 'db'));
+  const port = await freePort();
+  const conf = path.join(kdir, 'knot.conf');
+  writeFileSync(conf, [
+    'server:', `    rundir: ${q(kdir)}`, `    listen: 127.0.0.1@${port}`, '    udp-workers: 1', '    tcp-workers: 1', '    background-workers: 1', '',
+    'log:', '  - target: stderr', '    any: info', '',
+    'remote:', '  - id: peregrine', `    address: 127.0.0.1@${notifyPort}`, '',
+    'acl:', '  - id: xfr', '    address: 127.0.0.1', '    action: transfer', '',
+    'database:', `    storage: ${q(path.join(kdir, 'db'))}`, '',
+    'template:', '  - id: default', `    storage: ${q(kdir)}`, '    zonefile-sync: -1', '    acl: xfr', '    notify: peregrine', '',
+    'zone:', `  - domain: ${q(catalog)}`, '    catalog-role: generate',
+    ...members.flatMap((m) => [`  - domain: ${q(m.origin)}`, `    file: ${q(m.file)}`, '    catalog-role: member', `    catalog-zone: ${q(catalog)}`]),
+    '',
+  ].join('\n'));
+  const proc = spawnServer('knotd', ['-c', conf, '-s', path.join(kdir, 'knot.sock')], { cwd: kdir });
+  const stop = await zonesReady('knotd', proc, port, kdir, { zones: members, timeoutMs: 20_000 });
+  const handle = { name: 'knotd', port, output: proc.output, stop };
+  running.push(handle);
+  return handle;
+}
+
+describe('Peregrine consumes a catalog', () => {
+  test('of a knotd that generates it (catalog-role: generate): every member served, answering as knotd does', async () => {
+    const files = (['k1.test.', 'k2.test.'] as const).map((origin, i) => {
+      const file = path.join(dir, `${origin}zone`);
+      writeFileSync(file, zone(origin, 10 + i));
+      return { origin, file };
+    });
+    const peregrinePort = await freePort();
+    const knot = await startKnotGenerate(peregrinePort, 'kcat.test.', files);
+    const config = path.join(dir, 'consumer.yaml');
+    writeFileSync(config, `tsig-keys:\n  - { name: ${INTEROP_TSIG.name}, algorithm: hmac-sha256, secret: "${INTEROP_TSIG.secret}" }\n`);
+    const peregrine = await startPeregrine({
+      root: REPO_ROOT, zones: [], port: peregrinePort,
+      extraArgs: ['--config', config, '--catalog-consumer', `kcat.test.=127.0.0.1:${knot.port}`, '--state-dir', mkdtempSync(path.join(dir, 'pstate-'))],
+    });
+    running.push(peregrine);
+    for (const f of files) await waitFor(async () => (await soaSerialOf(peregrine.port, f.origin)) !== null, `Peregrine serving ${f.origin}`, 20_000);
+    expect(await soaSerialOf(peregrine.port, 'k1.test.')).toBe(10);
+    expect(await soaSerialOf(peregrine.port, 'k2.test.')).toBe(11);
+    for (const f of files) expect(await sameAnswers(peregrine, knot, f.origin)).toBeGreaterThan(10);
+    expect(peregrine.output()).toMatch(/"event":"catalog_applied","zone":"kcat\.test\."/);
+  }, 90_000);
+
+  test('of a named primary serving a plain catalog zone: members served, then an addition, a removal and a zone reset followed', async () => {
+    const files = (['n1.test.', 'n2.test.', 'n3.test.'] as const).map((origin, i) => {
+      const file = path.join(dir, `${origin}zone`);
+      writeFileSync(file, zone(origin, 20 + i));
+      return { origin, file };
+    });
+    const catalog = (serialNo: number, members: string[]) => [
+      '$ORIGIN ncat.test.', '$TTL 0', `@ SOA invalid. invalid. ${serialNo} 3600 600 2147483646 0`, '@ NS invalid.', 'version TXT "2"', ...members,
+    ].join('\n') + '\n';
+    const catFile = path.join(dir, 'ncat.test.zone');
+    writeFileSync(catFile, catalog(1, ['a.zones PTR n1.test.', 'group.a.zones TXT "blue"', 'b.zones PTR n2.test.']));
+    const peregrinePort = await freePort();
+    const named = await startNamed({ zones: [{ origin: 'ncat.test.', file: catFile }, ...files], notifyPort: peregrinePort });
+    running.push(named);
+    const peregrine = await startPeregrine({
+      root: REPO_ROOT, zones: [], port: peregrinePort,
+      extraArgs: ['--catalog-consumer', `ncat.test.=127.0.0.1:${named.port}`, '--state-dir', mkdtempSync(path.join(dir, 'pstate-'))],
+    });
+    running.push(peregrine);
+    await waitFor(async () => (await soaSerialOf(peregrine.port, 'n1.test.')) === 20 && (await soaSerialOf(peregrine.port, 'n2.test.')) === 21, 'Peregrine serving n1 and n2', 20_000);
+    expect(await soaSerialOf(peregrine.port, 'n3.test.')).toBeNull();
+
+    // n1 gets a new label (zone reset), n2 leaves, n3 joins.
+    writeFileSync(named.zoneFile('ncat.test.'), catalog(2, ['a2.zones PTR n1.test.', 'c.zones PTR n3.test.']));
+    named.reload();
+    await waitFor(async () => (await soaSerialOf(peregrine.port, 'n3.test.')) === 22 && (await soaSerialOf(peregrine.port, 'n2.test.')) === null, 'n3 added and n2 removed', 20_000);
+    await waitFor(async () => (await soaSerialOf(peregrine.port, 'n1.test.')) === 20, 'n1 served again after its reset', 20_000);
+    const applied = peregrine.output().split('\n').filter((l) => l.includes('"event":"catalog_applied"')).map((l) => JSON.parse(l) as { added: string[]; removed: string[]; reset: string[]; groups: string[] });
+    expect(applied[0]).toMatchObject({ added: ['n1.test.', 'n2.test.'], groups: ['blue'] });
+    expect(applied.at(-1)).toMatchObject({ added: ['n3.test.'], removed: ['n2.test.'], reset: ['n1.test.'] });
+  }, 90_000);
 });

@@ -234,9 +234,14 @@ export class SecondaryZones implements ZoneSource {
   private async refreshFrom(z: ZoneState, primary: ListenAddress): Promise<void> {
     const peer = formatAddress(primary);
     const have = z.serving === null ? null : new TransferForm(z.serving.transfer!);
-    const soa = await querySoa(primary, z.origin, z.key);
-    const theirs = soaSerial(soa.rdata);
-    if (have !== null && compareSerial(theirs, have.serial) <= 0) {
+    // Knot refuses plain queries for a catalog it generates but transfers it: a REFUSED SOA
+    // query goes on to the transfer, whose answer says whether we are current.
+    const soa = await querySoa(primary, z.origin, z.key).catch((err: unknown) => {
+      if (err instanceof TransferError && /^answered REFUSED$/.test(err.message)) return null;
+      throw err;
+    });
+    const theirs = soa === null ? null : soaSerial(soa.rdata);
+    if (have !== null && theirs !== null && compareSerial(theirs, have.serial) <= 0) {
       if (compareSerial(theirs, have.serial) < 0) {
         this.c.log.warn({ event: 'primary_older', zone: z.spec.origin, primary: peer, serial: theirs, ours: have.serial, code: 'PGN_WARN_PRIMARY_OLDER' }, `${peer} has serial ${theirs} of ${z.spec.origin}, older than ours (${have.serial})`);
       }
