@@ -66,6 +66,8 @@ describe('config file', () => {
       ],
       secondaries: [{ origin: 'secondary.example.', primaries: [{ host: '127.0.0.1', port: 5397, family: 4 }], key: 'transfer-key' }],
       io: 'mmsg',
+      catalog: 'catalog.example.',
+      catalogConsumers: [{ origin: 'catalog.upstream.example.', primaries: [{ host: '127.0.0.1', port: 5396, family: 4 }], key: 'transfer-key' }],
     });
     // The example documents every key there is: user and group commented out (they need root).
     expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);
@@ -101,7 +103,7 @@ describe('config file', () => {
       "peregrine.yaml:3: unknown key 'bogus'",
     ]);
     expect(problems('zones:\n  - file: a.zone\n    orign: a.\n')).toEqual([
-      "peregrine.yaml:3: zones[0]: unknown key 'orign' (did you mean 'origin'?) (a zone has file and origin)",
+      "peregrine.yaml:3: zones[0]: unknown key 'orign' (did you mean 'origin'?) (a zone has file, origin and catalog)",
     ]);
   });
 

@@ -77,7 +77,7 @@ export class CatalogOwners {
 
 export class CatalogConsumer {
   readonly origin: string;
-  private readonly spec: SecondarySpec;
+  readonly spec: SecondarySpec;
   private secondaries!: SecondaryZones;
   private readonly owners: CatalogOwners;
   private readonly log: Logger;
@@ -155,9 +155,10 @@ export class CatalogConsumer {
         }
         // §5.5: moved to us by its old owner.
         other.members.delete(name);
-        const sameLabel = theirs.label === m.label;
-        if (!sameLabel) await this.secondaries.removeZone(name);
-        this.log.info({ event: 'catalog_member_moved', zone: this.origin, member: name, from: other.origin, reset: !sameLabel }, `${name} moves from catalog ${other.origin} to ${this.origin}`);
+        // Kept as it is only when nothing changes for it: same label, same primaries and key.
+        const keep = theirs.label === m.label && samePrimaries(other.spec, this.spec);
+        if (!keep) await this.secondaries.removeZone(name);
+        this.log.info({ event: 'catalog_member_moved', zone: this.origin, member: name, from: other.origin, reset: !keep }, `${name} moves from catalog ${other.origin} to ${this.origin}`);
       } else if (other === undefined && this.secondaries.has(name)) {
         // Configured by hand (--secondary): the operator's word wins.
         this.log.warn({ event: 'catalog_member_clash', zone: this.origin, member: name, code: 'PGN_WARN_CATALOG_CLASH' }, `catalog ${this.origin}: ${name} is already a configured secondary zone: ignored`);
@@ -179,4 +180,9 @@ export class CatalogConsumer {
   private memberSpec(name: string): SecondarySpec {
     return { origin: name, primaries: this.spec.primaries, key: this.spec.key };
   }
+}
+
+function samePrimaries(a: SecondarySpec, b: SecondarySpec): boolean {
+  const list = (s: SecondarySpec) => s.primaries.map((p) => `${p.host} ${p.port}`).join(',');
+  return a.key === b.key && list(a) === list(b);
 }
