@@ -70,6 +70,7 @@ const USAGE = `usage:
                   [--allow-transfer CIDR]... [--notify HOST:PORT]...
                   [--secondary ORIGIN=HOST:PORT[,HOST:PORT]]...
                   [--catalog ORIGIN] [--catalog-consumer ORIGIN=HOST:PORT[,HOST:PORT]]...
+                  [--tls-listen HOST:PORT]... [--tls-cert FILE] [--tls-key FILE]
                   [--io dgram|mmsg]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION]
   peregrine check --tinydns FILE
@@ -104,6 +105,8 @@ Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (de
   every serial change; --secondary ORIGIN=HOST:PORT serves ORIGIN transferred from that primary.
 Catalogs (RFC 9432): --catalog ORIGIN generates a catalog zone listing our zones; --catalog-consumer
   ORIGIN=HOST:PORT transfers that catalog and serves each of its members from the same primaries.
+--tls-listen HOST:PORT answers DNS over TLS (and zone transfers over it) with --tls-cert/--tls-key
+  (PEM, re-read on SIGHUP).
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
 `;
@@ -140,6 +143,9 @@ const SERVE_ARGS = {
   secondary: { type: 'string', multiple: true },
   catalog: { type: 'string' },
   'catalog-consumer': { type: 'string', multiple: true },
+  'tls-listen': { type: 'string', multiple: true },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   io: { type: 'string' },
   config: { type: 'string' },
   tinydns: { type: 'string', multiple: true },
@@ -339,5 +345,8 @@ export function flagSettings(values: ServeValues): ServeSettings {
     io: given(values.io, (t) => parseIoMode(t, '--io')),
     catalog: given(values.catalog, (t) => normalizeOrigin(t, '--catalog')),
     catalogConsumers: values['catalog-consumer']?.map((t) => parseSecondary(t, '--catalog-consumer')),
+    tlsListen: values['tls-listen']?.map((t) => parseHostPort(t, '--tls-listen')),
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
   };
 }

@@ -57,6 +57,11 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   secondary: (v, at) => ({ secondaries: at.list(v, 'secondary', true).map((z, i) => secondaryEntry(z, `secondary[${i}]`, at)) }),
   io: (v, at) => ({ io: at.check(v, () => parseIoMode(at.string(v, 'io'), 'io')) }),
   catalog: (v, at) => ({ catalog: at.check(v, () => normalizeOrigin(at.string(v, 'catalog'), 'catalog')) }),
+  'tls-listen': (v, at) => ({
+    tlsListen: at.list(v, 'tls-listen', true).map((a, i) => at.check(a, () => parseHostPort(at.string(a, `tls-listen[${i}]`), `tls-listen[${i}]`))),
+  }),
+  'tls-cert': (v, at) => ({ tlsCert: at.path(v, 'tls-cert') }),
+  'tls-key': (v, at) => ({ tlsKey: at.path(v, 'tls-key') }),
   'catalog-consumer': (v, at) => ({
     catalogConsumers: at.list(v, 'catalog-consumer', true).map((z, i) => secondaryEntry(z, `catalog-consumer[${i}]`, at)),
   }),

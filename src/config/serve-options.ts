@@ -116,6 +116,10 @@ export interface ServeOptions {
   catalog: string | null;
   /** --catalog-consumer: catalogs to transfer, each member served as a secondary of the same primaries. */
   catalogConsumers: SecondarySpec[];
+  /** --tls-listen: DNS over TLS (and XoT) addresses, with --tls-cert / --tls-key (PEM files). */
+  tlsListen: ListenAddress[];
+  tlsCert: string | null;
+  tlsKey: string | null;
 }
 
 /**
@@ -158,6 +162,9 @@ export interface ServeSettings {
   io?: IoMode;
   catalog?: string;
   catalogConsumers?: SecondarySpec[];
+  tlsListen?: ListenAddress[];
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -317,7 +324,16 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     io: s.io ?? 'auto',
     catalog: s.catalog ?? null,
     catalogConsumers,
+    ...checkTls(s.tlsListen ?? [], s.tlsCert ?? null, s.tlsKey ?? null, listen),
   };
+}
+
+/** --tls-listen needs a certificate and its key; they mean nothing without it. */
+function checkTls(tlsListen: ListenAddress[], tlsCert: string | null, tlsKey: string | null, listen: ListenAddress[]): Pick<ServeOptions, 'tlsListen' | 'tlsCert' | 'tlsKey'> {
+  if (tlsListen.length > 0 && (tlsCert === null || tlsKey === null)) throw new ConfigError('--tls-listen needs --tls-cert FILE and --tls-key FILE (PEM)');
+  if (tlsListen.length === 0 && (tlsCert !== null || tlsKey !== null)) throw new ConfigError('--tls-cert and --tls-key need --tls-listen HOST:PORT');
+  checkDistinct([...listen, ...tlsListen], '--tls-listen');
+  return { tlsListen, tlsCert, tlsKey };
 }
 
 /**

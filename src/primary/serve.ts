@@ -19,6 +19,7 @@ import { installTestHooks } from './test-hooks.ts';
 import { WorkerPool } from './workers.ts';
 import { ZoneRegistry } from './zone-registry.ts';
 import { createTransfers } from '../transfer/transfers.ts';
+import { readTlsCredentials, reloadTlsOnSignal, type PemPair } from './tls-credentials.ts';
 import type { ZoneSource } from './zone-source.ts';
 
 /** Resolves with the process exit code once the server has stopped. */
@@ -66,9 +67,11 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   const stopReloadSignal = onReloadSignal(sources, log);
   // What is running so far, stopped in reverse: a failed start and the end of a drain alike.
   let pool: WorkerPool | null = null;
+  let stopTlsReload = (): void => {};
   let http: HttpEndpoint | null = null;
   const shutdown = async (): Promise<void> => {
     stopReloadSignal();
+    stopTlsReload();
     await Promise.all(sources.map((s) => s.close()));
     transfers.close();
     await builds.destroy();
@@ -87,6 +90,16 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     return 1;
   }
 
+  let tlsPair: PemPair | null = null;
+  if (options.tlsListen.length > 0) {
+    try {
+      tlsPair = readTlsCredentials(options);
+    } catch (err) {
+      log.fatal({ event: 'tls_error', code: 'PGN_ERR_TLS' }, `cannot use --tls-cert ${options.tlsCert} / --tls-key ${options.tlsKey}: ${(err as Error).message}`);
+      await shutdown();
+      return 1;
+    }
+  }
   pool = new WorkerPool({
     count: options.workers,
     counters,
@@ -99,8 +112,10 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     rrl: options.rrl.rate > 0 ? { table: allocateRrlTable(), settings: options.rrl } : undefined,
     onHandoff: (message, thread, reply) => transfers.service.handle(message, thread, reply),
     io,
+    tls: tlsPair === null ? undefined : { listen: options.tlsListen, ...tlsPair },
   });
   publisher.attach(pool);
+  stopTlsReload = reloadTlsOnSignal(options, pool, log);
   try {
     await pool.start();
   } catch (err) {

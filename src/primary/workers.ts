@@ -40,6 +40,8 @@ export interface PoolOptions {
   onHandoff?: (message: HandoffMessage, thread: number, reply: (message: ToWorker) => void) => void;
   /** UDP I/O of every worker (default dgram). */
   io?: IoMode;
+  /** DNS over TLS: addresses and PEM credentials (replaced by setTlsCredentials). */
+  tls?: { listen: ListenAddress[]; cert: string; key: string };
 }
 
 export type HandoffMessage = Extract<FromWorker, { type: 'handoff' | 'handoff-more' | 'handoff-cancel' }>;
@@ -107,6 +109,13 @@ export class WorkerPool {
   }
 
   /** Post to every running worker. Workers still starting get it too (it waits in their port). */
+  /** New TLS credentials for every worker, and for workers started later. */
+  setTlsCredentials(cert: string, key: string): void {
+    if (this.options.tls === undefined) return;
+    this.options.tls = { ...this.options.tls, cert, key };
+    this.broadcast({ type: 'tls-credentials', cert, key });
+  }
+
   broadcast(message: ToWorker): void {
     for (const slot of this.slots) slot.worker?.postMessage(message);
   }
@@ -162,6 +171,7 @@ export class WorkerPool {
       counters: this.counters,
       rrl: this.options.rrl,
       io: this.options.io,
+      tls: this.options.tls,
     };
     const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: init, name: `peregrine-worker-${slot.index}` });
     slot.worker = worker;

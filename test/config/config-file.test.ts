@@ -69,11 +69,13 @@ describe('config file', () => {
       catalog: 'catalog.example.',
       catalogConsumers: [{ origin: 'catalog.upstream.example.', primaries: [{ host: '127.0.0.1', port: 5396, family: 4 }], key: 'transfer-key' }],
     });
-    // The example documents every key there is: user and group commented out (they need root).
-    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 2);
+    // The example documents every key there is: user and group commented out (they need root),
+    // and the TLS keys (it ships no certificate).
+    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 5);
     const text = readFileSync(EXAMPLE, 'utf8');
     expect(text).toMatch(/^# user: /m);
     expect(text).toMatch(/^# group: /m);
+    for (const key of ['tls-listen', 'tls-cert', 'tls-key']) expect(text).toMatch(new RegExp(`^# ${key}: `, 'm'));
   });
 
   it('reads single values for lists, IPv6, absolute paths, decimals, durations, chaos off', () => {
