@@ -18,6 +18,7 @@ import {
   parseHostPort,
   parseInteger,
   parseGeo,
+  normalizeOrigin,
   parseSecondary,
   parseIoMode,
   parseSerialPolicy,
@@ -76,6 +77,8 @@ const USAGE = `usage:
                   [--io dgram|mmsg] [--zone-metrics-max N] [--serial-policy warn|refuse|increment]
                   [--nsid STR] [--cookie-secret-file FILE]
                   [--zonemd-verify] [--dnstap SOCKET] [--dnstap-sample N]
+                  [--catalog ORIGIN] [--catalog-consumer ORIGIN=HOST:PORT[,HOST:PORT]]...
+                  [--tls-listen HOST:PORT]... [--tls-cert FILE] [--tls-key FILE]
   peregrine check FILE [--origin NAME] [--expiry-warning DURATION] [--strict] [--zonemd]
   peregrine check --tinydns FILE [--strict]
   peregrine check --config FILE
@@ -115,6 +118,10 @@ Zone transfers: --allow-transfer CIDR lets those clients AXFR/IXFR our zones (de
   serial one more than the last served (increment; kept in --state-dir if given).
 check lists every problem at once; warnings (zone data knotd and NSD serve, but probably a mistake)
   do not change the exit code unless --strict. check --config FILE validates a config file (exit 0 or 2).
+Catalogs (RFC 9432): --catalog ORIGIN generates a catalog zone listing our zones; --catalog-consumer
+  ORIGIN=HOST:PORT transfers that catalog and serves each of its members from the same primaries.
+--tls-listen HOST:PORT answers DNS over TLS (and zone transfers over it) with --tls-cert/--tls-key
+  (PEM, re-read on SIGHUP).
 --io mmsg reads and writes UDP in batches (recvmmsg/sendmmsg, native addon built at npm ci); dgram
   uses Node's sockets. Default: mmsg where the addon is built, else dgram (logged).
 --zone-metrics-max N: zones with a peregrine_zone_queries_total series of their own (default 10000;
@@ -164,6 +171,11 @@ const SERVE_ARGS = {
   'allow-transfer': { type: 'string', multiple: true },
   notify: { type: 'string', multiple: true },
   secondary: { type: 'string', multiple: true },
+  catalog: { type: 'string' },
+  'catalog-consumer': { type: 'string', multiple: true },
+  'tls-listen': { type: 'string', multiple: true },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   io: { type: 'string' },
   geo: { type: 'string', multiple: true },
   ecs: { type: 'boolean' },
@@ -401,5 +413,10 @@ export function flagSettings(values: ServeValues): ServeSettings {
     zonemdVerify: values['zonemd-verify'] === true ? true : undefined,
     dnstap: values.dnstap,
     dnstapSample: given(values['dnstap-sample'], (t) => parseInteger(t, '--dnstap-sample', 1, 1_000_000)),
+    catalog: given(values.catalog, (t) => normalizeOrigin(t, '--catalog')),
+    catalogConsumers: values['catalog-consumer']?.map((t) => parseSecondary(t, '--catalog-consumer')),
+    tlsListen: values['tls-listen']?.map((t) => parseHostPort(t, '--tls-listen')),
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
   };
 }

@@ -147,7 +147,9 @@ describe('peregrine serve', () => {
     const generated = [...EXAMPLE_GENERATED, 'hello.lain.', '10.in-addr.arpa.'];
     expect(loaded.filter((z) => !generated.includes(z as string))).toEqual(['localhost.', 'shop.example.', '0.0.127.in-addr.arpa.']);
     expect(loaded.filter((z) => generated.includes(z as string)).sort()).toEqual([...generated].sort());
-    expect(s.logs.find((l) => l.event === 'serving')).toMatchObject({ zones: 8, workers: 1 });
+    // The eight zones, and the catalog (catalog: catalog.example.) listing them.
+    expect(s.logs.find((l) => l.event === 'serving')).toMatchObject({ zones: 9, workers: 1 });
+    expect(s.logs.find((l) => l.event === 'catalog_updated')).toMatchObject({ zone: 'catalog.example.', members: 8 });
     expectLocalhostA(await udpQuery(dnsPort, query('localhost', 'A', 11)), 11);
     const id = await udpQuery(dnsPort, { type: 'query', id: 12, questions: [{ type: 'TXT', name: 'id.server', class: 'CH' }] });
     expect(id.answers?.map((a) => ('data' in a ? String(a.data) : null))).toEqual(['ns1.example.net']);

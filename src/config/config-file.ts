@@ -70,6 +70,15 @@ const SCHEMA: Record<string, (value: Node, at: Reader) => ServeSettings> = {
   'zonemd-verify': (v, at) => ({ zonemdVerify: at.boolean(v, 'zonemd-verify') }),
   dnstap: (v, at) => ({ dnstap: at.path(v, 'dnstap') }),
   'dnstap-sample': (v, at) => ({ dnstapSample: at.integer(v, 'dnstap-sample', 1, 1_000_000) }),
+  catalog: (v, at) => ({ catalog: at.check(v, () => normalizeOrigin(at.string(v, 'catalog'), 'catalog')) }),
+  'tls-listen': (v, at) => ({
+    tlsListen: at.list(v, 'tls-listen', true).map((a, i) => at.check(a, () => parseHostPort(at.string(a, `tls-listen[${i}]`), `tls-listen[${i}]`))),
+  }),
+  'tls-cert': (v, at) => ({ tlsCert: at.path(v, 'tls-cert') }),
+  'tls-key': (v, at) => ({ tlsKey: at.path(v, 'tls-key') }),
+  'catalog-consumer': (v, at) => ({
+    catalogConsumers: at.list(v, 'catalog-consumer', true).map((z, i) => secondaryEntry(z, `catalog-consumer[${i}]`, at)),
+  }),
 };
 
 /** `ORIGIN=FILE`, or `{zone, file, mode, ttl, geodb-file, geodb-key}` (Knot's mod-geoip settings). */
@@ -99,7 +108,7 @@ function geoEntry(entry: Node, what: string, at: Reader): GeoSpec {
 /** The keys a config file may have, in the order the example shows them. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(SCHEMA);
 
-const ZONE_KEYS = ['file', 'origin', 'notify'];
+const ZONE_KEYS = ['file', 'origin', 'notify', 'catalog'];
 
 /** Read and validate a config file; throws ConfigFileError listing every problem found. */
 export function readConfigFile(file: string): ServeSettings {
@@ -162,10 +171,11 @@ function withRules<T>(entries: WithRule<T>[], settings: (values: T[], rules: Not
 
 function zoneEntry(entry: Node, what: string, at: Reader): WithRule<ZoneSpec> {
   if (isScalar(entry)) return { value: { file: at.path(entry, what), origin: null }, rule: null };
-  if (!isMap(entry)) throw at.problem(entry, `${what}: expected a file name, or a mapping with file, origin and notify`);
+  if (!isMap(entry)) throw at.problem(entry, `${what}: expected a file name, or a mapping with file, origin, notify and catalog`);
   let file: string | null = null;
   let origin: string | null = null;
   let targets: NotifyTarget[] | null = null;
+  let catalog: boolean | undefined;
   for (const pair of entry.items) {
     const keyNode = pair.key as Node;
     const key = isScalar(keyNode) ? String(keyNode.value) : '?';
@@ -178,10 +188,12 @@ function zoneEntry(entry: Node, what: string, at: Reader): WithRule<ZoneSpec> {
     if (key === 'file') file = at.path(value, `${what}.file`);
     else if (key === 'origin') origin = at.string(value, `${what}.origin`);
     else if (key === 'notify') targets = notifyList(value, `${what}.notify`, at);
-    else throw at.problem(keyNode, `${what}: unknown key '${key}'${suggest(key, ZONE_KEYS)} (a zone has file, origin and notify)`);
+    else if (key === 'catalog') catalog = at.boolean(value, `${what}.catalog`);
+    else throw at.problem(keyNode, `${what}: unknown key '${key}'${suggest(key, ZONE_KEYS)} (a zone has file, origin, notify and catalog)`);
   }
   if (file === null) throw at.problem(entry, `${what}: file is required`);
-  return { value: { file, origin }, rule: targets === null ? null : { source: 'zones', path: file, targets } };
+  const spec: ZoneSpec = catalog === undefined ? { file, origin } : { file, origin, catalog };
+  return { value: spec, rule: targets === null ? null : { source: 'zones', path: file, targets } };
 }
 
 /**
@@ -257,10 +269,12 @@ function notifyEntry(entry: Node, what: string, at: Reader): NotifyTarget {
 /** `ORIGIN=HOST:PORT[,HOST:PORT]`, or `{origin, primaries: [HOST:PORT…], key}`. */
 function secondaryEntry(entry: Node, what: string, at: Reader): SecondarySpec {
   if (isScalar(entry)) return at.check(entry, () => parseSecondary(at.string(entry, what), what));
-  const f = fields(entry, what, at, ['origin', 'primaries', 'key'], ['origin', 'primaries']);
+  const f = fields(entry, what, at, ['origin', 'primaries', 'key', 'catalog'], ['origin', 'primaries']);
   const origin = f.get('origin')!;
   const key = f.get('key');
+  const catalog = f.get('catalog');
   return {
+    ...(catalog === undefined ? {} : { catalog: at.boolean(catalog, `${what}.catalog`) }),
     origin: at.check(origin, () => normalizeOrigin(at.string(origin, `${what}.origin`), `${what}.origin`)),
     primaries: at.list(f.get('primaries')!, `${what}.primaries`, true).map((p, i) =>
       at.check(p, () => parseHostPort(at.string(p, `${what}.primaries[${i}]`), `${what}.primaries[${i}]`)),

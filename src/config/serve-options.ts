@@ -25,6 +25,8 @@ export interface ListenAddress {
 export interface ZoneSpec {
   file: string;
   origin: string | null;
+  /** false: not listed in our --catalog (config `catalog: false`). */
+  catalog?: boolean;
 }
 
 export interface TcpOptions {
@@ -94,6 +96,8 @@ export interface SecondarySpec {
   primaries: ListenAddress[];
   /** TSIG key name for SOA queries, transfers and the NOTIFYs we accept. */
   key: string | null;
+  /** false: not listed in our --catalog (config `catalog: false`). */
+  catalog?: boolean;
 }
 /** How workers move UDP datagrams: `mmsg` batches (native addon), `dgram` Node's sockets. */
 export type IoMode = 'dgram' | 'mmsg';
@@ -153,6 +157,14 @@ export interface ServeOptions {
   zonemdVerify?: boolean;
   /** --dnstap: log queries and answers to a Frame Streams collector; absent: off. */
   dnstap?: DnstapSettings;
+  /** --catalog: the origin of the RFC 9432 catalog we generate of our zones; null: none. */
+  catalog: string | null;
+  /** --catalog-consumer: catalogs to transfer, each member served as a secondary of the same primaries. */
+  catalogConsumers: SecondarySpec[];
+  /** --tls-listen: DNS over TLS (and XoT) addresses, with --tls-cert / --tls-key (PEM files). */
+  tlsListen: ListenAddress[];
+  tlsCert: string | null;
+  tlsKey: string | null;
 }
 
 /**
@@ -203,6 +215,11 @@ export interface ServeSettings {
   zonemdVerify?: boolean;
   dnstap?: string;
   dnstapSample?: number;
+  catalog?: string;
+  catalogConsumers?: SecondarySpec[];
+  tlsListen?: ListenAddress[];
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:8053';
@@ -313,8 +330,9 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const services = s.services ?? [];
   const registries = s.registries ?? [];
   const secondaries = s.secondaries ?? [];
+  const catalogConsumers = s.catalogConsumers ?? [];
   // The control API's zones live in the state directory: with it, zones can come from the API alone.
-  const given = [zones.length, zoneDirs.length, tinydns.length, services.length, registries.length, secondaries.length, s.stateDir === undefined ? 0 : 1];
+  const given = [zones.length, zoneDirs.length, tinydns.length, services.length, registries.length, secondaries.length, catalogConsumers.length, s.stateDir === undefined ? 0 : 1];
   if (given.every((n) => n === 0)) {
     throw new ConfigError(
       'serve: nothing to serve; give --zone FILE, --zone-dir DIR, --tinydns FILE, --services FILE, --registry FILE, --secondary ORIGIN=HOST:PORT or --state-dir DIR for control-API zones (or zones / zone-dir / tinydns / services / registry / secondary / state-dir in the config file)',
@@ -323,8 +341,8 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
   const tsigKeys = s.tsigKeys ?? [];
   const notify = s.notify ?? [];
   const notifyRules = configuredRules(s.notifyRules ?? [], { zones, zoneDirs, services, registries, tinydns });
-  checkKeys(tsigKeys, [...notify.map((n) => n.key), ...notifyRules.flatMap((r) => r.targets.map((t) => t.key)), ...secondaries.map((z) => z.key)]);
-  checkSecondaries(secondaries);
+  checkKeys(tsigKeys, [...notify.map((n) => n.key), ...notifyRules.flatMap((r) => r.targets.map((t) => t.key)), ...secondaries.map((z) => z.key), ...catalogConsumers.map((z) => z.key)]);
+  checkSecondaries([...secondaries, ...catalogConsumers]);
   const listen = s.listen ?? [parseHostPort(DEFAULT_LISTEN, '--listen')];
   if (listen.length === 0) throw new ConfigError('listen: at least one address is needed');
   checkDistinct(listen, flags.listen !== undefined ? '--listen' : 'listen');
@@ -376,7 +394,18 @@ export function resolveServeOptions(file: ServeSettings, flags: ServeSettings): 
     cookieSecrets: readCookieSecrets(s.cookieSecretFile),
     zonemdVerify: s.zonemdVerify ?? false,
     dnstap: s.dnstap === undefined ? undefined : { path: s.dnstap, sample: s.dnstapSample ?? 1, identity, version: versionBind },
+    catalog: s.catalog ?? null,
+    catalogConsumers,
+    ...checkTls(s.tlsListen ?? [], s.tlsCert ?? null, s.tlsKey ?? null, listen),
   };
+}
+
+/** --tls-listen needs a certificate and its key; they mean nothing without it. */
+function checkTls(tlsListen: ListenAddress[], tlsCert: string | null, tlsKey: string | null, listen: ListenAddress[]): Pick<ServeOptions, 'tlsListen' | 'tlsCert' | 'tlsKey'> {
+  if (tlsListen.length > 0 && (tlsCert === null || tlsKey === null)) throw new ConfigError('--tls-listen needs --tls-cert FILE and --tls-key FILE (PEM)');
+  if (tlsListen.length === 0 && (tlsCert !== null || tlsKey !== null)) throw new ConfigError('--tls-cert and --tls-key need --tls-listen HOST:PORT');
+  checkDistinct([...listen, ...tlsListen], '--tls-listen');
+  return { tlsListen, tlsCert, tlsKey };
 }
 
 /**

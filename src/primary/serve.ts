@@ -22,6 +22,7 @@ import { ZoneRegistry } from './zone-registry.ts';
 import { ZoneProvenance } from './zone-provenance.ts';
 import { ZoneQueryCounters } from './zone-metrics.ts';
 import { createTransfers } from '../transfer/transfers.ts';
+import { readTlsCredentials, reloadTlsOnSignal, type PemPair } from './tls-credentials.ts';
 import type { ZoneSource } from './zone-source.ts';
 
 /** Resolves with the process exit code once the server has stopped. */
@@ -85,9 +86,11 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
   const stopReloadSignal = onReloadSignal(sources, log);
   // What is running so far, stopped in reverse: a failed start and the end of a drain alike.
   let pool: WorkerPool | null = null;
+  let stopTlsReload = (): void => {};
   let http: HttpEndpoint | null = null;
   const shutdown = async (): Promise<void> => {
     stopReloadSignal();
+    stopTlsReload();
     await Promise.all(sources.map((s) => s.close()));
     transfers.close();
     await builds.destroy();
@@ -107,6 +110,16 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     return 1;
   }
 
+  let tlsPair: PemPair | null = null;
+  if (options.tlsListen.length > 0) {
+    try {
+      tlsPair = readTlsCredentials(options);
+    } catch (err) {
+      log.fatal({ event: 'tls_error', code: 'PGN_ERR_TLS' }, `cannot use --tls-cert ${options.tlsCert} / --tls-key ${options.tlsKey}: ${(err as Error).message}`);
+      await shutdown();
+      return 1;
+    }
+  }
   pool = new WorkerPool({
     count: options.workers,
     counters,
@@ -121,8 +134,10 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     io,
     zoneCounters: { buffer: zoneQueries.buffer, rowCells: zoneQueries.rowCells },
     dnstap: options.dnstap,
+    tls: tlsPair === null ? undefined : { listen: options.tlsListen, ...tlsPair },
   });
   publisher.attach(pool);
+  stopTlsReload = reloadTlsOnSignal(options, pool, log);
   try {
     await pool.start();
   } catch (err) {
@@ -131,6 +146,7 @@ export async function serve(options: ServeOptions, log: Logger = createLogger())
     return 1;
   }
 
+  transfers.listening();
   // Every socket is bound: root is no longer needed (workers are threads of this process).
   if (identity !== null) {
     try {

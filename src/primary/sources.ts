@@ -4,8 +4,8 @@ import { apiSource } from '../sources/api/source.ts';
 import { ZoneFiles } from '../sources/files/zone-files.ts';
 import { TinydnsSource } from '../sources/tinydns/source.ts';
 import { registrySource, servicesSource } from '../sources/services/create.ts';
-import { SecondaryZones } from '../sources/secondary/secondary-zones.ts';
 import { GeoSource } from '../sources/geo/geo-source.ts';
+import { catalogProducer, secondarySource } from '../sources/catalog/create.ts';
 import { needsTransferForm } from '../transfer/transfers.ts';
 import { reloadDurationHistogram } from './reload-metrics.ts';
 import type { SourceContext, ZoneSource } from './zone-source.ts';
@@ -18,9 +18,11 @@ export function createSources(c: SourceContext): ZoneSource[] {
   sources.push(zoneFileSource(c, observeLoad));
   if (c.options.tinydns.length > 0) sources.push(tinydnsSource(c, observeLoad));
   sources.push(...c.options.services.map((file) => servicesSource(c, file)), ...c.options.registries.map((file) => registrySource(c, file)));
-  if (c.options.secondaries.length > 0) sources.push(new SecondaryZones(c));
+  if (c.options.secondaries.length > 0 || c.options.catalogConsumers.length > 0) sources.push(secondarySource(c));
   // Last: the API reloads zones of every source before it.
   sources.push(apiSource(c, () => sources));
+  // After every other source: the catalog lists what they serve.
+  if (c.options.catalog !== null) sources.push(catalogProducer(c, c.options.catalog, sources));
   return sources;
 }
 

@@ -45,6 +45,8 @@ export interface PoolOptions {
   io?: IoMode;
   /** Per-zone query counters, one row per worker slot (src/primary/zone-metrics.ts); absent: not counted. */
   zoneCounters?: { buffer: SharedArrayBuffer; rowCells: number };
+  /** DNS over TLS: addresses and PEM credentials (replaced by setTlsCredentials). */
+  tls?: { listen: ListenAddress[]; cert: string; key: string };
 }
 
 export type HandoffMessage = Extract<FromWorker, { type: 'handoff' | 'handoff-more' | 'handoff-cancel' }>;
@@ -112,6 +114,13 @@ export class WorkerPool {
   }
 
   /** Post to every running worker. Workers still starting get it too (it waits in their port). */
+  /** New TLS credentials for every worker, and for workers started later. */
+  setTlsCredentials(cert: string, key: string): void {
+    if (this.options.tls === undefined) return;
+    this.options.tls = { ...this.options.tls, cert, key };
+    this.broadcast({ type: 'tls-credentials', cert, key });
+  }
+
   broadcast(message: ToWorker): void {
     for (const slot of this.slots) slot.worker?.postMessage(message);
   }
@@ -169,6 +178,7 @@ export class WorkerPool {
       io: this.options.io,
       zoneCounters: this.options.zoneCounters,
       dnstap: this.options.dnstap,
+      tls: this.options.tls,
     };
     const worker = new Worker(this.options.script ?? WORKER_SCRIPT, { workerData: init, name: `peregrine-worker-${slot.index}` });
     slot.worker = worker;

@@ -6,7 +6,9 @@ import type { NotifyTarget, ServeOptions } from '../config/serve-options.ts';
 import type { Logger } from '../primary/log.ts';
 import type { Publisher } from '../primary/publisher.ts';
 import { ZoneProvenance } from '../primary/zone-provenance.ts';
+import type { LoadedZone } from '../primary/zone-loader.ts';
 import { Journal } from './journal.ts';
+import { JournalStore } from './journal-store.ts';
 import { createTransferMetrics, type TransferMetrics } from './metrics.ts';
 import { NotifySender, type NotifyTargetKey } from './notify-out.ts';
 import { TransferService } from './service.ts';
@@ -18,13 +20,16 @@ export interface Transfers {
   metrics: TransferMetrics;
   service: TransferService;
   notifier: NotifySender;
+  /** The workers listen: NOTIFYs held since start go out (a secondary told earlier would find nobody to ask). */
+  listening(): void;
   close(): void;
 }
 
 export function createTransfers(options: ServeOptions, publisher: Publisher, registry: Registry, log: Logger): Transfers {
   const keyring = new Keyring(options.tsigKeys.map((k) => makeKey(k.name, k.algorithm, k.secret)));
   const metrics = createTransferMetrics(registry);
-  const journal = new Journal();
+  // With a state dir the journal survives restarts: secondaries asking IXFR after one get the difference.
+  const journal = new Journal({}, options.stateDir === null ? null : new JournalStore(options.stateDir, log));
   const service = new TransferService({
     publisher,
     keyring,
@@ -50,6 +55,9 @@ export function createTransfers(options: ServeOptions, publisher: Publisher, reg
   });
   // Only worth the diff when someone can transfer from us.
   const journaling = transfersAllowed(options);
+  // Before the workers bind, a NOTIFY would send secondaries to a port nobody answers yet (knotd
+  // then waits for its SOA retry, minutes): held until listening().
+  let held: Array<[readonly LoadedZone[], readonly string[]]> | null = [];
   publisher.onPublished((changed, removed) => {
     if (journaling) {
       for (const origin of removed) journal.forget(origin);
@@ -60,7 +68,8 @@ export function createTransfers(options: ServeOptions, publisher: Publisher, reg
         }
       }
     }
-    notifier.published(changed, removed);
+    if (held !== null) held.push([changed, removed]);
+    else notifier.published(changed, removed);
   });
   return {
     keyring,
@@ -68,6 +77,11 @@ export function createTransfers(options: ServeOptions, publisher: Publisher, reg
     metrics,
     service,
     notifier,
+    listening() {
+      const waiting = held ?? [];
+      held = null;
+      for (const [changed, removed] of waiting) notifier.published(changed, removed);
+    },
     close() {
       notifier.close();
       service.close();

@@ -63,6 +63,8 @@ export function listenTcp(
   options: TcpOptions,
   hooks: TcpHooks = {},
   counters: SlotCounters = SlotCounters.standalone(),
+  /** The listening server for a connection handler: plain TCP, or TLS (src/transport/tls.ts). */
+  createServer: (onConnection: (socket: net.Socket) => void) => net.Server = (onConnection) => net.createServer({ noDelay: true }, onConnection),
 ): Promise<TcpListener> {
   // Responses are built at offset 2 so the length prefix goes in front without a second copy.
   // One scratch per listener is enough: answers are produced synchronously, one at a time.
@@ -79,7 +81,7 @@ export function listenTcp(
   /** Open connections per client address (this listener's only). */
   const perClient = new Map<string, number>();
 
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  const server = createServer((socket) => {
     const remote = socket.remoteAddress ?? '';
     const already = perClient.get(remote) ?? 0;
     if (maxPerClient > 0 && already >= maxPerClient) {

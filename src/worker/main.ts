@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AnswerEngine } from '../answer/answer.ts';
 import { formatAddress } from '../config/serve-options.ts';
 import { listenTcp, type TcpListener } from '../transport/tcp.ts';
+import { listenTls, type TlsListener } from '../transport/tls.ts';
 import { ResponseRateLimiter } from '../transport/rrl.ts';
 import { listenMmsg } from '../transport/mmsg.ts';
 import { listenUdp, type UdpListener } from '../transport/udp.ts';
@@ -42,6 +43,7 @@ if (dnstap !== null) {
 const udp: UdpListener[] = [];
 const listenUdpIo = init.io === 'mmsg' ? listenMmsg : listenUdp;
 const tcp: TcpListener[] = [];
+const tlsListeners: TlsListener[] = [];
 let stopping = false;
 
 function send(message: FromWorker): void {
@@ -132,6 +134,9 @@ port.on('message', (message: ToWorker) => {
     case 'stop':
       void stop();
       break;
+    case 'tls-credentials':
+      for (const l of tlsListeners) l.setCredentials(message);
+      break;
   }
 });
 
@@ -158,6 +163,23 @@ async function start(): Promise<void> {
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       send({ type: 'error', code: 'PGN_ERR_LISTEN', message: `cannot listen on ${formatAddress(address)}: ${reason}`, fatal: true });
+      await closeAll();
+      process.exit(1);
+    }
+  }
+  for (const address of init.tls?.listen ?? []) {
+    try {
+      const t = await listenTls(address, engine, init.tcp, init.tls!, {
+        onEngineError: reportEngineError,
+        onServerError: reportSocketError,
+        onHandoff: handOff,
+      }, counters);
+      if (stopping) return void (await t.close());
+      tcp.push(t);
+      tlsListeners.push(t);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      send({ type: 'error', code: 'PGN_ERR_LISTEN', message: `cannot listen for TLS on ${formatAddress(address)}: ${reason}`, fatal: true });
       await closeAll();
       process.exit(1);
     }

@@ -27,6 +27,8 @@ export interface WorkerInit {
   io?: IoMode;
   /** --dnstap: where and how often to log queries and answers; absent: off. */
   dnstap?: DnstapSettings;
+  /** DNS over TLS (--tls-listen) with these PEM credentials; absent: none. */
+  tls?: { listen: ListenAddress[]; cert: string; key: string };
 }
 
 /** primary → worker. */
@@ -41,7 +43,9 @@ export type ToWorker =
    * Messages answering handed-off request `id`; `done` ends it. Otherwise the worker asks for
    * the next batch (`handoff-more`) once the client has read this one (flow control for AXFR).
    */
-  | { type: 'handoff-reply'; id: number; messages: Uint8Array[]; done: boolean };
+  | { type: 'handoff-reply'; id: number; messages: Uint8Array[]; done: boolean }
+  /** New TLS credentials (SIGHUP): for new connections from now on. */
+  | { type: 'tls-credentials'; cert: string; key: string };
 
 /** worker → primary. */
 export type FromWorker =

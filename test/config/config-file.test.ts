@@ -77,15 +77,18 @@ describe('config file', () => {
       cookieSecretFile: path.join(examples, 'cookie-secret.example'),
       zonemdVerify: false,
       dnstapSample: 1,
+      catalog: 'catalog.example.',
+      catalogConsumers: [{ origin: 'catalog.upstream.example.', primaries: [{ host: '127.0.0.1', port: 5396, family: 4 }], key: 'transfer-key' }],
     });
     // The example documents every key there is: user and group commented out (they need root),
-    // dnstap too (it needs a collector); notifyRules is no key of its own (the notify lists of
-    // zones, zone-dir, services … entries).
-    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 3 + 1);
+    // dnstap too (it needs a collector), and the TLS keys (it ships no certificate); notifyRules
+    // is no key of its own (the notify lists of zones, zone-dir, services … entries).
+    expect(Object.keys(s)).toHaveLength(CONFIG_KEYS.length - 6 + 1);
     const text = readFileSync(EXAMPLE, 'utf8');
     expect(text).toMatch(/^# dnstap: /m);
     expect(text).toMatch(/^# user: /m);
     expect(text).toMatch(/^# group: /m);
+    for (const key of ['tls-listen', 'tls-cert', 'tls-key']) expect(text).toMatch(new RegExp(`^# ${key}: `, 'm'));
   });
 
   it('reads single values for lists, IPv6, absolute paths, decimals, durations, chaos off', () => {
@@ -140,7 +143,7 @@ describe('config file', () => {
       "peregrine.yaml:3: unknown key 'bogus'",
     ]);
     expect(problems('zones:\n  - file: a.zone\n    orign: a.\n')).toEqual([
-      "peregrine.yaml:3: zones[0]: unknown key 'orign' (did you mean 'origin'?) (a zone has file, origin and notify)",
+      "peregrine.yaml:3: zones[0]: unknown key 'orign' (did you mean 'origin'?) (a zone has file, origin, notify and catalog)",
     ]);
   });
 

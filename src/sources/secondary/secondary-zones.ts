@@ -5,7 +5,7 @@
 // time passes without a successful refresh. Timers compare serials with RFC 1982 arithmetic.
 
 import { IntervalLog } from '../../transfer/interval-log.ts';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { formatAddress, type ListenAddress, type SecondarySpec } from '../../config/serve-options.ts';
 import { PeregrineError } from '../../errors.ts';
 import { expiredCopy } from '../../image/zone-image.ts';
@@ -61,16 +61,12 @@ export class SecondaryZones implements ZoneSource {
   private readonly zones = new Map<string, ZoneState>();
   private closed = false;
 
+  /** Told after each version of a zone is published (the catalog consumer reads its catalogs here). */
+  onServed: ((origin: string, zone: LoadedZone) => void) | null = null;
+
   constructor(c: SourceContext) {
     this.c = c;
-    const keyring = c.transfers?.keyring;
-    for (const spec of c.options.secondaries) {
-      const key = spec.key === null ? null : (keyring?.byName(spec.key) ?? null);
-      this.zones.set(spec.origin, {
-        spec, origin: lowerName(parseName(spec.origin, null)), key, serving: null, confirmedAt: 0, expired: false,
-        refreshing: false, again: false, timer: null, expireTimer: null, firstRetryMs: FIRST_RETRY_MS, compactNext: false,
-      });
-    }
+    for (const spec of c.options.secondaries) this.zones.set(spec.origin, this.newState(spec));
     if (c.transfers !== undefined) c.transfers.service.onNotify = (origin, client, key) => this.notified(origin, client, key);
     // GET /zones: how transfers from the primaries stand.
     c.registry.addDetails((status) => {
@@ -99,9 +95,63 @@ export class SecondaryZones implements ZoneSource {
     return out;
   }
 
+  private newState(spec: SecondarySpec): ZoneState {
+    const key = spec.key === null ? null : (this.c.transfers?.keyring.byName(spec.key) ?? null);
+    return {
+      spec, origin: lowerName(parseName(spec.origin, null)), key, serving: null, confirmedAt: 0, expired: false,
+      refreshing: false, again: false, timer: null, expireTimer: null, firstRetryMs: FIRST_RETRY_MS, compactNext: false,
+    };
+  }
+
+  has(origin: string): boolean {
+    return this.zones.has(origin);
+  }
+
+  /** Serve one more zone as a secondary (a catalog member): its saved copy at once, then refreshed now. */
+  async addZone(spec: SecondarySpec): Promise<void> {
+    if (this.closed || this.zones.has(spec.origin)) return;
+    const z = this.newState(spec);
+    this.zones.set(spec.origin, z);
+    await this.loadState(z);
+    if (this.zones.get(spec.origin) === z) this.refreshSoon(z, this.refreshLeftMs(z));
+  }
+
+  /** Stop serving a zone (left its catalog): timers stopped, unpublished, saved copy deleted. */
+  async removeZone(origin: string): Promise<void> {
+    const z = this.zones.get(origin);
+    if (z === undefined) return;
+    this.zones.delete(origin);
+    if (z.timer !== null) clearTimeout(z.timer);
+    if (z.expireTimer !== null) clearTimeout(z.expireTimer);
+    z.timer = z.expireTimer = null;
+    z.serving = null;
+    this.c.health.expired.delete(origin);
+    const dir = this.c.options.stateDir;
+    if (dir !== null) rmSync(stateFile(dir, origin), { force: true });
+    this.c.registry.remove(origin);
+    if (this.c.publisher.get(origin) !== undefined) await this.c.publisher.publish([], [origin]);
+    this.c.onPublished();
+  }
+
   async start(): Promise<void> {
     await Promise.all([...this.zones.values()].map((z) => this.loadState(z)));
-    for (const z of this.zones.values()) this.refreshSoon(z, 0);
+    for (const z of this.zones.values()) {
+      const left = this.refreshLeftMs(z);
+      if (left > 0) this.c.log.info({ event: 'refresh_timer', zone: z.spec.origin, dueAt: new Date(z.confirmedAt + this.refreshMs(z)).toISOString() }, `${z.spec.origin}: saved copy confirmed recently; next refresh in ${Math.round(left / 1000)} s`);
+      this.refreshSoon(z, left);
+    }
+  }
+
+  /**
+   * After a restart the refresh timer goes on where it was: a saved copy confirmed less than
+   * its SOA refresh ago is next checked when that time is up (a NOTIFY still refreshes at once).
+   */
+  private refreshLeftMs(z: ZoneState): number {
+    return z.serving === null ? 0 : Math.max(0, z.confirmedAt + this.refreshMs(z) - Date.now());
+  }
+
+  private refreshMs(z: ZoneState): number {
+    return soaTimers(new TransferForm(z.serving!.transfer!).soa.rdata).refresh * 1000;
   }
 
   async reloadAll(): Promise<void> {
@@ -166,7 +216,7 @@ export class SecondaryZones implements ZoneSource {
   }
 
   private refreshSoon(z: ZoneState, delayMs: number): void {
-    if (this.closed) return;
+    if (this.closed || this.zones.get(z.spec.origin) !== z) return;
     if (z.refreshing) {
       if (delayMs === 0) z.again = true;
       return;
@@ -227,9 +277,14 @@ export class SecondaryZones implements ZoneSource {
   private async refreshFrom(z: ZoneState, primary: ListenAddress): Promise<void> {
     const peer = formatAddress(primary);
     const have = z.serving === null ? null : new TransferForm(z.serving.transfer!);
-    const soa = await querySoa(primary, z.origin, z.key);
-    const theirs = soaSerial(soa.rdata);
-    if (have !== null && compareSerial(theirs, have.serial) <= 0) {
+    // Knot refuses plain queries for a catalog it generates but transfers it: a REFUSED SOA
+    // query goes on to the transfer, whose answer says whether we are current.
+    const soa = await querySoa(primary, z.origin, z.key).catch((err: unknown) => {
+      if (err instanceof TransferError && /^answered REFUSED$/.test(err.message)) return null;
+      throw err;
+    });
+    const theirs = soa === null ? null : soaSerial(soa.rdata);
+    if (have !== null && theirs !== null && compareSerial(theirs, have.serial) <= 0) {
       if (compareSerial(theirs, have.serial) < 0) {
         this.c.log.warn({ event: 'primary_older', zone: z.spec.origin, primary: peer, serial: theirs, ours: have.serial, code: 'PGN_WARN_PRIMARY_OLDER' }, `${peer} has serial ${theirs} of ${z.spec.origin}, older than ours (${have.serial})`);
       }
@@ -399,9 +454,12 @@ export class SecondaryZones implements ZoneSource {
     if (this.closed) return;
     // The expire time may already be past (an old state file): serve SERVFAIL right away then.
     if (z.expired) return;
+    // Removed (a catalog dropped it) while this version was being built: not published.
+    if (this.zones.get(z.spec.origin) !== z) return;
     await this.c.publisher.publish([zone]);
     this.c.registry.loaded(zone);
     this.c.onPublished();
+    this.onServed?.(z.spec.origin, zone);
     if (wasExpired) this.c.log.info({ event: 'zone_revived', zone: z.spec.origin, serial: zone.serial }, `${z.spec.origin} is current again: answering`);
     if (why === 'state') {
       this.c.log.info({ event: 'zone_loaded', zone: z.spec.origin, serial: zone.serial, file: zone.file, records: zone.records }, `${z.spec.origin} loaded from its saved copy (serial ${zone.serial})`);
