@@ -8,6 +8,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { encodeQuery } from './engine.ts';
 import { seededRandom } from './random.ts';
+import { until } from './until.ts';
 import { healthz, query, scrape, startServing, udpQuery } from '../serve-harness.ts';
 
 const ZONE_FILE = path.resolve('examples/shop.example.zone');
@@ -101,6 +102,9 @@ export async function handoffFlood(packets: number, kinds = 5): Promise<FloodRep
     // and the heaps reach their working size before the baseline is taken.
     const warmUp = Math.max(50, Math.floor(packets / 10));
     await send(warmUp, 0);
+    // The secondary zone's first refresh (its primary never answers) fails on its own clock and
+    // adds its reload/failing series then: wait for it, so the baseline holds every configured zone.
+    await until(async () => (await scrape(httpPort)).has('peregrine_zone_load_failing{zone="sec.example."}'), { what: 'the secondary zone\'s first refresh to fail', timeoutMs: 60_000 });
     const before = await scrape(httpPort);
     const rssBefore = rssKiB(s.child.pid!);
     const answeredBefore = received;
