@@ -10,7 +10,7 @@ import type { ResourceRecord } from '../../src/zone/model.ts';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const fixtures = path.join(repoRoot, 'test/zone/fixtures');
-export const sharedZones = path.resolve(repoRoot, '../shared/zones');
+
 
 /** dns-packet's per-type RDATA encoders (not in its type declarations). */
 type Encoder = { encode(data: unknown): Buffer };

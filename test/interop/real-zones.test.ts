@@ -1,6 +1,6 @@
 // Real zone files: the examples, the root zones, and the all-types fixture, plus timing.
 
-import { describe, it, expect } from 'vitest';
+import { beforeAll, describe, it, expect } from 'vitest';
 import * as path from 'node:path';
 import { existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -9,9 +9,12 @@ import { parseZoneFile, parseZoneText } from '../../src/zone/parse-zone.ts';
 import { checkZone } from '../../src/zone/check-zone.ts';
 import { nameToText } from '../../src/zone/name.ts';
 import { TYPE_DS, TYPE_NS, TYPE_NSEC, TYPE_RRSIG, TYPE_SOA, TYPE_ZONEMD, typeToText } from '../../src/zone/types.ts';
-import { fixtures, n, repoRoot, sharedZones } from './helpers.ts';
+import { fixtures, n, repoRoot } from '../zone/helpers.ts';
+import { requireSharedZones, sharedZones } from './helpers/shared-zones.ts';
 
 const examples = path.join(repoRoot, 'examples');
+
+beforeAll(requireSharedZones);
 
 describe('examples/', () => {
   it('shop.example.zone (no $ORIGIN) parses and checks clean with origin shop.example.', () => {
